@@ -1,0 +1,1 @@
+namespace RawTls.DevPki; internal static class Placeholder {}

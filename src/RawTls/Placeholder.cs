@@ -1,0 +1,1 @@
+namespace RawTls; internal static class Placeholder {}
