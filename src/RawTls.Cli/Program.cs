@@ -1,1 +1,3 @@
-return 0;
+using RawTls.Cli.Commands;
+
+return await CommandDispatcher.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,49 @@
+namespace RawTls.Cli.Commands;
+
+/// <summary>Routes <c>rawtls &lt;command&gt; ...</c> to its command.</summary>
+internal static class CommandDispatcher
+{
+    internal const string Usage = """
+        rawtls — a minimal, fast TLS server with OCSP stapling
+
+        usage:
+          rawtls serve [--listen HOST:PORT] [--data-dir DIR] [--cert FILE --key FILE [--chain FILE]]...
+                       [--protocol http|echo] [--handshake-timeout DURATION] [--max-connections N]
+                       [--threads N] [--ocsp-url URL] [--staple-cache DIR] [--stapling off|auto|require]
+          rawtls pki init --dir DIR [--ocsp-url URL] [--key ecdsa|rsa] [--must-staple]
+          rawtls pki issue --dir DIR --name NAME [--name NAME ...] --out OUTDIR
+          rawtls pki revoke --dir DIR --serial HEX
+          rawtls ocsp-responder --pki DIR --listen HOST:PORT [--validity DURATION]
+          rawtls check HOST:PORT [--ca FILE] [--servername NAME]
+
+        durations: 500ms, 10s, 5m, 2h, 7d (a bare number means seconds)
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        try
+        {
+            var rest = args.AsSpan(1).ToArray();
+            return args[0] switch
+            {
+                "serve" => await ServeCommand.RunAsync(CommandLine.Parse(rest)).ConfigureAwait(false),
+                "pki" => await PkiCommand.RunAsync(rest).ConfigureAwait(false),
+                "ocsp-responder" => await OcspResponderCommand.RunAsync(CommandLine.Parse(rest)).ConfigureAwait(false),
+                "check" => await CheckCommand.RunAsync(CommandLine.Parse(rest)).ConfigureAwait(false),
+                _ => throw new CommandLineException($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (CommandLineException ex)
+        {
+            Console.Error.WriteLine($"rawtls: {ex.Message}");
+            Console.Error.WriteLine("run 'rawtls --help' for usage");
+            return 2;
+        }
+    }
+}
