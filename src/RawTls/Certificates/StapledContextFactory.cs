@@ -1,0 +1,28 @@
+using System.Net.Security;
+using RawTls.Ocsp;
+using RawTls.Ocsp.Internal;
+
+namespace RawTls.Certificates;
+
+/// <summary>Builds stapled certificate contexts; every context for one chain is made the same way.</summary>
+internal static class StapledContextFactory
+{
+    /// <summary>
+    /// A context that staples <paramref name="staple"/> (or nothing) through the runtime adapter, or, with
+    /// <paramref name="stapling"/> false, one that never staples. The runtime never fetches for either.
+    /// </summary>
+    public static StapledCertificateContext Create(CertificateBundle bundle, bool stapling, OcspStaple? staple, TimeSpan expiryMargin, TimeProvider time, long version)
+    {
+        var context = SslStreamCertificateContext.Create(bundle.Leaf, [.. bundle.Intermediates], offline: true);
+        DateTimeOffset now = time.GetUtcNow();
+        DateTimeOffset servedUntil = staple is null ? DateTimeOffset.MinValue : staple.NextUpdate - expiryMargin;
+        if (stapling)
+        {
+            // The runtime compares with the real clock; carry our remaining lifetime over to it.
+            DateTimeOffset runtimeUntil = staple is null ? DateTimeOffset.MinValue : DateTimeOffset.UtcNow + (servedUntil - now);
+            RuntimeStapleAdapter.Bind(context, staple?.ResponseArray, runtimeUntil);
+        }
+
+        return new StapledCertificateContext(bundle, context, stapling ? staple : null, servedUntil, version, now);
+    }
+}

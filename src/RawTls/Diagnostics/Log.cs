@@ -1,0 +1,32 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace RawTls.Diagnostics;
+
+/// <summary>Source-generated log messages (no formatting cost when the level is off).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Listening on {EndPoint}")]
+    public static partial void Listening(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(2, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint}: handshake failed ({Reason}): {Message}")]
+    public static partial void HandshakeFailed(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string reason, string message);
+
+    [LoggerMessage(3, LogLevel.Warning, "Connection refused at accept: {Reason}")]
+    public static partial void ConnectionRejected(ILogger logger, string reason);
+
+    [LoggerMessage(4, LogLevel.Error, "Connection {ConnectionId}: the handler failed")]
+    public static partial void HandlerFailed(ILogger logger, long connectionId, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Error, "Accept loop on {EndPoint} failed; retrying")]
+    public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Information, "Stopping: {Count} connections draining for up to {Timeout}")]
+    public static partial void Draining(ILogger logger, int count, TimeSpan timeout);
+
+    [LoggerMessage(7, LogLevel.Warning, "Stop deadline reached: aborting {Count} connections")]
+    public static partial void AbortingAtDeadline(ILogger logger, int count);
+
+    [LoggerMessage(8, LogLevel.Information, "Serving certificate {Subject} (serial {Serial}, expires {NotAfter:u}) for {Names}")]
+    public static partial void ServingCertificate(ILogger logger, string subject, string serial, DateTime notAfter, string names);
+}

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Security.Authentication;
+
+namespace RawTls.Diagnostics;
+
+/// <summary>
+/// The <c>RawTls</c> meter of one server. Instruments are created once; recording takes no allocation
+/// (tags are cached strings in a <see cref="TagList"/>).
+/// </summary>
+internal sealed class RawTlsMetrics : IDisposable
+{
+    public const string MeterName = "RawTls";
+
+    private static readonly string[] s_reasonTags = [.. Enum.GetNames<HandshakeFailureReason>().Select(ToSnakeCase)];
+
+    private readonly Counter<long> _accepted;
+    private readonly UpDownCounter<long> _active;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _handshakesCompleted;
+    private readonly Counter<long> _handshakesFailed;
+    private readonly Histogram<double> _handshakeDuration;
+    private readonly Counter<long> _ocspFetches;
+    private readonly Counter<long> _certificateLoads;
+
+    private long _acceptedCount;
+    private long _activeCount;
+    private long _rejectedCount;
+    private long _completedCount;
+    private long _failedCount;
+    private readonly long[] _failedByReason = new long[s_reasonTags.Length];
+
+    public RawTlsMetrics()
+    {
+        Meter = new Meter(MeterName, typeof(RawTlsMetrics).Assembly.GetName().Version?.ToString());
+        _accepted = Meter.CreateCounter<long>("rawtls.connections.accepted", "{connection}", "Connections accepted.");
+        _active = Meter.CreateUpDownCounter<long>("rawtls.connections.active", "{connection}", "Connections open now (handshaking or established).");
+        _rejected = Meter.CreateCounter<long>("rawtls.connections.rejected", "{connection}", "Connections closed at accept by a limit; tag reason.");
+        _handshakesCompleted = Meter.CreateCounter<long>("rawtls.handshakes.completed", "{handshake}", "Handshakes completed; tag tls.version.");
+        _handshakesFailed = Meter.CreateCounter<long>("rawtls.handshakes.failed", "{handshake}", "Handshakes failed; tags reason, tls.version.");
+        _handshakeDuration = Meter.CreateHistogram<double>("rawtls.handshake.duration", "s", "Time from accept to handshake done.");
+        _ocspFetches = Meter.CreateCounter<long>("rawtls.ocsp.fetches", "{fetch}", "OCSP fetches; tag result.");
+        _certificateLoads = Meter.CreateCounter<long>("rawtls.certificate.loads", "{load}", "Certificate loads and reloads; tag result.");
+    }
+
+    public Meter Meter { get; }
+
+    public long Accepted => Volatile.Read(ref _acceptedCount);
+
+    public long Active => Volatile.Read(ref _activeCount);
+
+    public long Rejected => Volatile.Read(ref _rejectedCount);
+
+    public long HandshakesCompleted => Volatile.Read(ref _completedCount);
+
+    public long HandshakesFailed => Volatile.Read(ref _failedCount);
+
+    public long HandshakesFailedFor(HandshakeFailureReason reason) => Volatile.Read(ref _failedByReason[(int)reason]);
+
+    public void ConnectionAccepted()
+    {
+        Interlocked.Increment(ref _acceptedCount);
+        Interlocked.Increment(ref _activeCount);
+        _accepted.Add(1);
+        _active.Add(1);
+    }
+
+    public void ConnectionClosed()
+    {
+        Interlocked.Decrement(ref _activeCount);
+        _active.Add(-1);
+    }
+
+    public void ConnectionRejected(string reason)
+    {
+        Interlocked.Increment(ref _rejectedCount);
+        _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    public void HandshakeCompleted(SslProtocols protocol, TimeSpan duration)
+    {
+        Interlocked.Increment(ref _completedCount);
+        var tag = new KeyValuePair<string, object?>("tls.version", VersionTag(protocol));
+        _handshakesCompleted.Add(1, tag);
+        if (_handshakeDuration.Enabled)
+        {
+            _handshakeDuration.Record(duration.TotalSeconds, tag);
+        }
+    }
+
+    public void HandshakeFailed(HandshakeFailureReason reason, SslProtocols protocol, TimeSpan duration)
+    {
+        Interlocked.Increment(ref _failedCount);
+        Interlocked.Increment(ref _failedByReason[(int)reason]);
+        var tags = new TagList
+        {
+            { "reason", s_reasonTags[(int)reason] },
+            { "tls.version", VersionTag(protocol) },
+        };
+        _handshakesFailed.Add(1, tags);
+        if (_handshakeDuration.Enabled)
+        {
+            _handshakeDuration.Record(duration.TotalSeconds, tags);
+        }
+    }
+
+    public void OcspFetch(string result, string certificate) =>
+        _ocspFetches.Add(1, new KeyValuePair<string, object?>("result", result), new KeyValuePair<string, object?>("certificate", certificate));
+
+    public void CertificateLoad(string result, string source) =>
+        _certificateLoads.Add(1, new KeyValuePair<string, object?>("result", result), new KeyValuePair<string, object?>("source", source));
+
+    public static string ReasonTag(HandshakeFailureReason reason) => s_reasonTags[(int)reason];
+
+    public static string VersionTag(SslProtocols protocol) => protocol switch
+    {
+#pragma warning disable SYSLIB0039, CA5397 // old versions are only named here, never enabled
+        SslProtocols.Tls13 => "1.3",
+        SslProtocols.Tls12 => "1.2",
+        SslProtocols.Tls11 => "1.1",
+        SslProtocols.Tls => "1.0",
+#pragma warning restore SYSLIB0039, CA5397
+        _ => "unknown",
+    };
+
+    public void Dispose() => Meter.Dispose();
+
+    private static string ToSnakeCase(string name)
+    {
+        var sb = new System.Text.StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                sb.Append('_');
+            }
+
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,1 +1,0 @@
-namespace RawTls; internal static class Placeholder {}

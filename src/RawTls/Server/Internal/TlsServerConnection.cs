@@ -1,0 +1,313 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using RawTls.Certificates;
+using RawTls.Diagnostics;
+
+namespace RawTls.Server.Internal;
+
+/// <summary>
+/// One accepted socket, from handshake to close. It is its own thread-pool work item (no closure, no
+/// <c>Task.Run</c>), its own <see cref="IDuplexPipe"/>, and its async body uses a pooled state machine.
+/// </summary>
+#pragma warning disable CA1001 // _ssl is disposed by RunAsync's cleanup, which always runs
+internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, IDuplexPipe
+{
+    private static readonly ServerOptionsSelectionCallback s_selectOptions = SelectOptions;
+    private static long s_lastId;
+
+    private readonly TlsServer _server;
+    private readonly Socket _socket;
+    private readonly SocketStream _stream;
+    private readonly long _id;
+    private readonly long _acceptedAt;
+    private int _slot = -1;
+    private SslStream? _ssl;
+    private PipeReader? _input;
+    private PipeWriter? _output;
+    private StapledCertificateContext? _certificate;
+    private CancellationTokenSource? _closedCts;
+
+    // Absolute deadline (Environment.TickCount64) the heartbeat enforces during handshake and close;
+    // 0 while established, when the idle timeout applies instead.
+    private long _deadline;
+    private int _abortReason; // 0 = not aborted, else (int)HandshakeFailureReason + 1
+
+    public TlsServerConnection(TlsServer server, Socket socket, SocketStream stream, long acceptedAt)
+    {
+        _server = server;
+        _socket = socket;
+        _stream = stream;
+        _acceptedAt = acceptedAt;
+        _id = Interlocked.Increment(ref s_lastId);
+        stream.Attach(socket);
+    }
+
+    public int Slot { get => _slot; set => _slot = value; }
+
+    public long Deadline => Volatile.Read(ref _deadline);
+
+    public override long Id => _id;
+
+    public override IDuplexPipe Transport => this;
+
+    public PipeReader Input => _input ?? ThrowNotEstablished<PipeReader>();
+
+    public PipeWriter Output => _output ?? ThrowNotEstablished<PipeWriter>();
+
+    public override EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+
+    public override EndPoint? LocalEndPoint => _socket.LocalEndPoint;
+
+    public override SslProtocols Protocol => _ssl?.SslProtocol ?? SslProtocols.None;
+
+    public override TlsCipherSuite CipherSuite => _ssl?.NegotiatedCipherSuite ?? default;
+
+    public override SslApplicationProtocol ApplicationProtocol => _ssl?.NegotiatedApplicationProtocol ?? default;
+
+    public override string? ServerName => string.IsNullOrEmpty(_ssl?.TargetHostName) ? null : _ssl.TargetHostName;
+
+    public override X509Certificate2? RemoteCertificate => _ssl?.RemoteCertificate as X509Certificate2;
+
+    public override StapledCertificateContext Certificate => _certificate ?? ThrowNotEstablished<StapledCertificateContext>();
+
+    public override CancellationToken ServerStopping => _server.StoppingToken;
+
+    public override CancellationToken ConnectionClosed
+    {
+        get
+        {
+            // Created only for handlers that ask: most connections never pay for a token source.
+            var cts = Volatile.Read(ref _closedCts);
+            if (cts is null)
+            {
+                cts = new CancellationTokenSource();
+                var existing = Interlocked.CompareExchange(ref _closedCts, cts, null);
+                if (existing is not null)
+                {
+                    cts.Dispose();
+                    cts = existing;
+                }
+                else if (Volatile.Read(ref _abortReason) != 0)
+                {
+                    cts.Cancel();
+                }
+            }
+
+            return cts.Token;
+        }
+    }
+
+    public override void Abort() => Abort(HandshakeFailureReason.Other);
+
+    /// <summary>Closes the socket now; pending reads and writes fail, which ends the handshake or the handler.</summary>
+    public void Abort(HandshakeFailureReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _abortReason, (int)reason + 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0); // reset: no lingering on a connection we gave up on
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+
+        _socket.Dispose();
+        try
+        {
+            Volatile.Read(ref _closedCts)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+#pragma warning disable CA2012 // fire and forget by design: RunAsync never throws and owns its cleanup
+        _ = RunAsync();
+#pragma warning restore CA2012
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RunAsync()
+    {
+        var server = _server;
+        try
+        {
+            Volatile.Write(ref _deadline, server.HandshakeDeadline(_acceptedAt));
+            _ssl = new SslStream(_stream, leaveInnerStreamOpen: true);
+            try
+            {
+                await _ssl.AuthenticateAsServerAsync(s_selectOptions, this, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                HandshakeFailureReason reason = ClassifyFailure(ex);
+                server.Metrics.HandshakeFailed(reason, SafeProtocol(), TlsServer.Elapsed(_acceptedAt));
+                server.OnHandshakeFailed(this, reason, ex);
+                return;
+            }
+            finally
+            {
+                server.HandshakeFinished();
+            }
+
+            server.Metrics.HandshakeCompleted(_ssl.SslProtocol, TlsServer.Elapsed(_acceptedAt));
+            Volatile.Write(ref _deadline, 0);
+            _input = PipeReader.Create(_ssl, server.ReaderOptions);
+            _output = PipeWriter.Create(_ssl, server.WriterOptions);
+            try
+            {
+                await server.Handler(this).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Volatile.Read(ref _abortReason) == 0)
+            {
+                server.OnHandlerFailed(this, ex);
+            }
+            catch (Exception)
+            {
+                // The connection was aborted under the handler: its I/O errors are expected.
+            }
+
+            await CloseGracefullyAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Cleanup();
+        }
+    }
+
+    private async ValueTask CloseGracefullyAsync()
+    {
+        try
+        {
+            await _input!.CompleteAsync().ConfigureAwait(false);
+            await _output!.CompleteAsync().ConfigureAwait(false);
+            if (Volatile.Read(ref _abortReason) == 0)
+            {
+                // close_notify, then FIN: lets the client tell a clean end from a truncation.
+                Volatile.Write(ref _deadline, Environment.TickCount64 + TlsServer.CloseTimeoutMilliseconds);
+                await _ssl!.ShutdownAsync().ConfigureAwait(false);
+                _socket.Shutdown(SocketShutdown.Send);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or AuthenticationException)
+        {
+            // The peer is gone: nothing left to flush.
+        }
+    }
+
+    private void Cleanup()
+    {
+        Volatile.Write(ref _deadline, 0);
+        _ssl?.Dispose();
+        _socket.Dispose();
+        var cts = Interlocked.Exchange(ref _closedCts, null);
+        if (cts is not null)
+        {
+            try
+            {
+                cts.Cancel();
+            }
+            finally
+            {
+                cts.Dispose();
+            }
+        }
+
+        _server.ConnectionFinished(this, _stream);
+    }
+
+    /// <summary>Heartbeat: aborts the connection when its handshake/close deadline or its idle time has passed.</summary>
+    public void CheckDeadline(long now, long idleTimeoutMs)
+    {
+        long deadline = Volatile.Read(ref _deadline);
+        if (deadline != 0)
+        {
+            if (now > deadline)
+            {
+                Abort(_input is null ? HandshakeFailureReason.Timeout : HandshakeFailureReason.Other);
+            }
+        }
+        else if (idleTimeoutMs > 0 && _input is not null && now - _stream.LastReadStarted > idleTimeoutMs)
+        {
+            Abort(HandshakeFailureReason.Other);
+        }
+    }
+
+    private SslProtocols SafeProtocol()
+    {
+        try
+        {
+            return _ssl?.SslProtocol ?? SslProtocols.None;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+            return SslProtocols.None;
+        }
+    }
+
+    private HandshakeFailureReason ClassifyFailure(Exception ex)
+    {
+        int aborted = Volatile.Read(ref _abortReason);
+        if (aborted != 0)
+        {
+            return (HandshakeFailureReason)(aborted - 1);
+        }
+
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is NoCertificateException)
+            {
+                return HandshakeFailureReason.NoCertificate;
+            }
+
+            if (e is SocketException se)
+            {
+                return se.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown
+                    ? HandshakeFailureReason.Reset
+                    : HandshakeFailureReason.Other;
+            }
+        }
+
+        return ex switch
+        {
+            AuthenticationException => HandshakeFailureReason.Protocol,
+            IOException when ex.InnerException is null => HandshakeFailureReason.ClientClosed, // EOF before the handshake finished
+            IOException => HandshakeFailureReason.Protocol,
+            _ => HandshakeFailureReason.Other,
+        };
+    }
+
+    private static ValueTask<SslServerAuthenticationOptions> SelectOptions(SslStream stream, SslClientHelloInfo hello, object? state, CancellationToken cancellationToken)
+    {
+        var connection = (TlsServerConnection)state!;
+        CertificateHolder? holder = connection._server.Selector.Select(hello.ServerName);
+        if (holder is not null)
+        {
+            var publication = holder.Read(); // the one volatile read: context and options stay a matching pair
+            if (publication.Options is not null)
+            {
+                connection._certificate = publication.Context;
+                return new ValueTask<SslServerAuthenticationOptions>(publication.Options);
+            }
+        }
+
+        return ValueTask.FromException<SslServerAuthenticationOptions>(new NoCertificateException(hello.ServerName));
+    }
+
+    private static T ThrowNotEstablished<T>()
+    {
+        ThrowHelper.ThrowInvalidOperation("The connection is not established yet.");
+        return default!;
+    }
+}

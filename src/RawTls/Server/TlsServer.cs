@@ -1,0 +1,418 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RawTls.Certificates;
+using RawTls.Diagnostics;
+using RawTls.Server.Internal;
+
+namespace RawTls.Server;
+
+/// <summary>
+/// A TLS server: accepts sockets, authenticates each with <see cref="SslStream"/> using the current stapled
+/// certificate context, and runs the <see cref="TlsConnectionHandler"/> over an <see cref="IDuplexPipe"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// var options = new TlsServerOptions().Listen(IPAddress.Loopback, 8443);
+/// options.Certificates.Add(ServerCertificateOptions.FromPemFiles("leaf.pem", "leaf.key", "chain.pem"));
+/// await using var server = new TlsServer(options, static async connection =>
+/// {
+///     var result = await connection.Transport.Input.ReadAsync();
+///     // ... parse result.Buffer, write to connection.Transport.Output ...
+/// });
+/// await server.StartAsync();
+/// </code>
+/// </example>
+public sealed partial class TlsServer : IAsyncDisposable
+{
+    internal const int CloseTimeoutMilliseconds = 5_000;
+    private const int MaxPooledStreams = 1_024;
+
+    private readonly TlsServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConnectionTable _table;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<SocketStream> _streamPool = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Socket> _listeners = [];
+    private readonly List<Task> _acceptLoops = [];
+    private readonly long _handshakeTimeoutMs;
+    private CertificateRuntime? _certificates;
+    private CertificateSelector? _selector;
+    private ITimer? _heartbeat;
+    private TaskCompletionSource? _drained;
+    private int _handshaking;
+    private int _pooledStreams;
+    private int _state; // 0 new, 1 starting, 2 running, 3 stopping, 4 stopped
+
+    /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
+    public TlsServer(TlsServerOptions options, TlsConnectionHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (options.MaxConcurrentConnections <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxConcurrentConnections must be positive.");
+        }
+
+        _options = options;
+        Handler = handler;
+        _logger = options.LoggerFactory?.CreateLogger("RawTls.Server") ?? NullLogger.Instance;
+        _table = new ConnectionTable(options.MaxConcurrentConnections);
+        _handshakeTimeoutMs = options.HandshakeTimeout <= TimeSpan.Zero || options.HandshakeTimeout == Timeout.InfiniteTimeSpan
+            ? 0
+            : (long)Math.Max(1, options.HandshakeTimeout.TotalMilliseconds);
+        Metrics = new RawTlsMetrics();
+        var pool = options.MemoryPool;
+        ReaderOptions = new StreamPipeReaderOptions(pool, bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true);
+        WriterOptions = new StreamPipeWriterOptions(pool, minimumBufferSize: 4096, leaveOpen: true);
+    }
+
+    /// <summary>The addresses actually bound (port 0 resolved), available after <see cref="StartAsync"/>.</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = [];
+
+    /// <summary>The served certificates, in configuration order (the first is the default).</summary>
+    public IReadOnlyList<CertificateHolder> Certificates => _selector?.Holders ?? [];
+
+    /// <summary>The meter with this server's instruments (name <c>RawTls</c>).</summary>
+    public System.Diagnostics.Metrics.Meter Meter => Metrics.Meter;
+
+    internal RawTlsMetrics Metrics { get; }
+
+    internal TlsConnectionHandler Handler { get; }
+
+    internal CertificateSelector Selector => _selector!;
+
+    internal StreamPipeReaderOptions ReaderOptions { get; }
+
+    internal StreamPipeWriterOptions WriterOptions { get; }
+
+    internal CancellationToken StoppingToken => _stopping.Token;
+
+    internal CertificateRuntime? CertificateRuntime => _certificates;
+
+    /// <summary>
+    /// Loads the certificates, obtains their first OCSP staples (bounded wait), binds the listeners and
+    /// starts accepting. Throws if a certificate cannot be loaded or an endpoint cannot be bound.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The server was already started.");
+        }
+
+        if (_options.EndPoints.Count == 0)
+        {
+            throw new InvalidOperationException("No endpoint to listen on: add one with TlsServerOptions.Listen.");
+        }
+
+        if (_options.Certificates.Count == 0)
+        {
+            throw new InvalidOperationException("No certificate: add one to TlsServerOptions.Certificates.");
+        }
+
+        _certificates = new CertificateRuntime(_options, CreateTemplate(), Metrics);
+        _selector = await _certificates.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        var bound = new List<IPEndPoint>();
+        try
+        {
+            foreach (IPEndPoint endPoint in _options.EndPoints)
+            {
+                var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                _listeners.Add(listener);
+                if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+                {
+                    listener.DualMode = true;
+                }
+
+                listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                listener.Bind(endPoint);
+                listener.Listen(_options.ListenBacklog);
+                var local = (IPEndPoint)listener.LocalEndPoint!;
+                bound.Add(local);
+                Log.Listening(_logger, local);
+            }
+        }
+        catch
+        {
+            foreach (var l in _listeners)
+            {
+                l.Dispose();
+            }
+
+            await _certificates.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        LocalEndPoints = bound;
+        long period = Math.Clamp(_handshakeTimeoutMs / 10, 50, 1000);
+        _heartbeat = TimeProvider.System.CreateTimer(static s => ((TlsServer)s!).OnHeartbeat(), this, TimeSpan.FromMilliseconds(period), TimeSpan.FromMilliseconds(period));
+        Volatile.Write(ref _state, 2);
+        foreach (var listener in _listeners)
+        {
+            for (int i = 0; i < Math.Max(1, _options.AcceptLoopsPerEndPoint); i++)
+            {
+                _acceptLoops.Add(AcceptLoopAsync(listener));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops gracefully: stops accepting, signals <see cref="TlsConnection.ServerStopping"/>, lets connections
+    /// drain for up to <see cref="TlsServerOptions.ShutdownTimeout"/> (or until <paramref name="cancellationToken"/>
+    /// fires), then aborts the rest.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        int state = Interlocked.Exchange(ref _state, 3);
+        if (state is 3 or 4)
+        {
+            return;
+        }
+
+        foreach (var listener in _listeners)
+        {
+            listener.Dispose();
+        }
+
+        try
+        {
+            await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _drained, drained);
+        if (_table.Count == 0)
+        {
+            drained.TrySetResult();
+        }
+
+        int open = _table.Count;
+        if (open > 0)
+        {
+            Log.Draining(_logger, open, _options.ShutdownTimeout);
+        }
+
+        _stopping.Cancel();
+        try
+        {
+            await drained.Task.WaitAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            Log.AbortingAtDeadline(_logger, _table.Count);
+            for (int i = 0; i < _table.Capacity; i++)
+            {
+                _table[i]?.Abort(HandshakeFailureReason.ServerStopping);
+            }
+
+            // Aborted connections finish promptly; bounded so a stuck handler cannot hang the stop.
+            try
+            {
+                await drained.Task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        _heartbeat?.Dispose();
+        if (_certificates is not null)
+        {
+            await _certificates.DisposeAsync().ConfigureAwait(false);
+        }
+
+        while (_streamPool.TryDequeue(out var stream))
+        {
+            stream.DisposeArgs();
+        }
+
+        Volatile.Write(ref _state, 4);
+    }
+
+    /// <summary>Stops the server (see <see cref="StopAsync"/>) and releases its resources.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _state) is 1 or 2)
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+        else if (_certificates is not null && Volatile.Read(ref _state) == 0)
+        {
+            await _certificates.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+        Metrics.Dispose();
+    }
+
+    private SslServerAuthenticationOptions CreateTemplate() => new()
+    {
+        ApplicationProtocols = _options.ApplicationProtocols.Count > 0 ? [.. _options.ApplicationProtocols] : null,
+        EnabledSslProtocols = _options.EnabledProtocols,
+        ClientCertificateRequired = _options.ClientCertificateMode != ClientCertificateMode.NoCertificate,
+        RemoteCertificateValidationCallback = _options.ClientCertificateMode switch
+        {
+            ClientCertificateMode.NoCertificate => null,
+            ClientCertificateMode.AllowCertificate => _options.ClientCertificateValidation ?? AllowMissingClientCertificate,
+            _ => _options.ClientCertificateValidation,
+        },
+        CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+        AllowTlsResume = _options.AllowTlsResume,
+    };
+
+    private static bool AllowMissingClientCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate, System.Security.Cryptography.X509Certificates.X509Chain? chain, SslPolicyErrors errors)
+        => errors == SslPolicyErrors.None || errors == SslPolicyErrors.RemoteCertificateNotAvailable;
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        await Task.Yield(); // leave StartAsync; the loop runs on the thread pool
+        EndPoint endPoint = listener.LocalEndPoint!;
+        while (Volatile.Read(ref _state) == 2)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException || (ex is SocketException && Volatile.Read(ref _state) != 2))
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // e.g. EMFILE: log, pause briefly so a persistent error does not spin a core, keep accepting
+                Log.AcceptFailed(_logger, endPoint, ex);
+                await Task.Delay(10).ConfigureAwait(false);
+                continue;
+            }
+
+            Accept(socket);
+        }
+    }
+
+    private void Accept(Socket socket)
+    {
+        long acceptedAt = Stopwatch.GetTimestamp();
+        if (Interlocked.Increment(ref _handshaking) > _options.MaxConcurrentHandshakes)
+        {
+            Interlocked.Decrement(ref _handshaking);
+            Reject(socket, "handshake_limit");
+            return;
+        }
+
+        if (!_streamPool.TryDequeue(out SocketStream? stream))
+        {
+            stream = new SocketStream();
+        }
+        else
+        {
+            Interlocked.Decrement(ref _pooledStreams);
+        }
+
+        var connection = new TlsServerConnection(this, socket, stream, acceptedAt);
+        if (!_table.TryAdd(connection, out int slot))
+        {
+            Interlocked.Decrement(ref _handshaking);
+            stream.Detach();
+            ReturnStream(stream);
+            Reject(socket, "connection_limit");
+            return;
+        }
+
+        connection.Slot = slot;
+        socket.NoDelay = true;
+        Metrics.ConnectionAccepted();
+        ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
+    }
+
+    private void Reject(Socket socket, string reason)
+    {
+        Metrics.ConnectionRejected(reason);
+        Log.ConnectionRejected(_logger, reason);
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0); // RST at once: a refused client learns it now, and we hold nothing
+        }
+        catch (SocketException)
+        {
+        }
+
+        socket.Dispose();
+    }
+
+    private void OnHeartbeat()
+    {
+        long now = Environment.TickCount64;
+        long idle = _options.IdleTimeout <= TimeSpan.Zero || _options.IdleTimeout == Timeout.InfiniteTimeSpan ? 0 : (long)_options.IdleTimeout.TotalMilliseconds;
+        for (int i = 0; i < _table.Capacity; i++)
+        {
+            _table[i]?.CheckDeadline(now, idle);
+        }
+    }
+
+    internal long HandshakeDeadline(long acceptedAt)
+    {
+        _ = acceptedAt;
+        return _handshakeTimeoutMs == 0 ? 0 : Environment.TickCount64 + _handshakeTimeoutMs;
+    }
+
+    internal static TimeSpan Elapsed(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp);
+
+    internal void HandshakeFinished() => Interlocked.Decrement(ref _handshaking);
+
+    internal void OnHandshakeFailed(TlsServerConnection connection, HandshakeFailureReason reason, Exception ex)
+    {
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.HandshakeFailed(_logger, connection.Id, SafeRemote(connection), RawTlsMetrics.ReasonTag(reason), ex.GetBaseException().Message);
+        }
+    }
+
+    internal void OnHandlerFailed(TlsServerConnection connection, Exception ex) => Log.HandlerFailed(_logger, connection.Id, ex);
+
+    internal void ConnectionFinished(TlsServerConnection connection, SocketStream stream)
+    {
+        stream.Detach();
+        ReturnStream(stream);
+        _table.Remove(connection.Slot);
+        Metrics.ConnectionClosed();
+        if (_table.Count == 0)
+        {
+            Volatile.Read(ref _drained)?.TrySetResult();
+        }
+    }
+
+    private void ReturnStream(SocketStream stream)
+    {
+        if (Interlocked.Increment(ref _pooledStreams) <= MaxPooledStreams)
+        {
+            _streamPool.Enqueue(stream);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _pooledStreams);
+            stream.DisposeArgs();
+        }
+    }
+
+    private static EndPoint? SafeRemote(TlsServerConnection connection)
+    {
+        try
+        {
+            return connection.RemoteEndPoint;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+}

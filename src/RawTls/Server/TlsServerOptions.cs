@@ -1,0 +1,77 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using Microsoft.Extensions.Logging;
+using RawTls.Certificates;
+using RawTls.Ocsp;
+
+namespace RawTls.Server;
+
+/// <summary>Settings of a <see cref="TlsServer"/>. Read once by <see cref="TlsServer.StartAsync"/>.</summary>
+public sealed class TlsServerOptions
+{
+    /// <summary>Addresses to listen on. Port 0 picks a free port (see <see cref="TlsServer.LocalEndPoints"/>).</summary>
+    public IList<IPEndPoint> EndPoints { get; } = new List<IPEndPoint>();
+
+    /// <summary>The certificates to serve. The first is the default for clients that send no or an unknown server name.</summary>
+    public IList<ServerCertificateOptions> Certificates { get; } = new List<ServerCertificateOptions>();
+
+    /// <summary>OCSP stapling settings shared by all certificates.</summary>
+    public StaplingOptions Stapling { get; set; } = new();
+
+    /// <summary>What to do with a client whose server name matches no certificate. Default: serve the default certificate.</summary>
+    public UnknownServerNamePolicy UnknownServerName { get; set; } = UnknownServerNamePolicy.UseDefaultCertificate;
+
+    /// <summary>A handshake not finished within this time is aborted. Default 10 s.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>An established connection that has not read anything for this long is closed. Default 2 min; zero or infinite disables it.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Connections (handshaking or established) beyond this are closed at accept. Default 10,000.</summary>
+    public int MaxConcurrentConnections { get; set; } = 10_000;
+
+    /// <summary>Handshakes in progress beyond this are refused at accept. Default 1,024.</summary>
+    public int MaxConcurrentHandshakes { get; set; } = 1_024;
+
+    /// <summary>The listen backlog. Default 512.</summary>
+    public int ListenBacklog { get; set; } = 512;
+
+    /// <summary>Accept loops per endpoint. Default 1; more only helps with many cores.</summary>
+    public int AcceptLoopsPerEndPoint { get; set; } = 1;
+
+    /// <summary>ALPN protocols offered, in preference order. Empty: no ALPN.</summary>
+    public IList<SslApplicationProtocol> ApplicationProtocols { get; } = new List<SslApplicationProtocol>();
+
+    /// <summary>Enabled TLS versions. <see cref="SslProtocols.None"/> (default) lets the system choose (TLS 1.2 and 1.3).</summary>
+    public SslProtocols EnabledProtocols { get; set; } = SslProtocols.None;
+
+    /// <summary>Whether clients are asked for a certificate.</summary>
+    public ClientCertificateMode ClientCertificateMode { get; set; } = ClientCertificateMode.NoCertificate;
+
+    /// <summary>Validates client certificates when <see cref="ClientCertificateMode"/> asks for them. Null: the system's chain validation.</summary>
+    public RemoteCertificateValidationCallback? ClientCertificateValidation { get; set; }
+
+    /// <summary>Allow TLS session resumption (default true; turning it off makes full handshakes about 30 % dearer).</summary>
+    public bool AllowTlsResume { get; set; } = true;
+
+    /// <summary>How long <see cref="TlsServer.StopAsync(CancellationToken)"/> lets connections drain before aborting them. Default 5 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Buffer pool for the connection pipes. Null: the shared pool.</summary>
+    public MemoryPool<byte>? MemoryPool { get; set; }
+
+    /// <summary>Logging. Null: no logs.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Clock for OCSP validity checks and refresh schedules (socket timeouts use real time). Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Adds an endpoint to listen on.</summary>
+    public TlsServerOptions Listen(IPAddress address, int port)
+    {
+        EndPoints.Add(new IPEndPoint(address, port));
+        return this;
+    }
+}

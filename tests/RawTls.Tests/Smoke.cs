@@ -1,1 +1,0 @@
-namespace RawTls.Tests; public class Smoke { [Fact] public void Ok() => Assert.True(true); }
