@@ -1,0 +1,9 @@
+namespace RawTls.Ocsp;
+
+/// <summary>CertStatus CHOICE of a SingleResponse.</summary>
+internal enum OcspCertStatus
+{
+    Good = 0,
+    Revoked = 1,
+    Unknown = 2,
+}
