@@ -35,6 +35,14 @@ public sealed class CertificateHolder
     /// <summary>False while the certificate may not be served (Require mode without a valid staple, or revoked under StopServing).</summary>
     public bool IsServing => _publication.Options is not null;
 
+    /// <summary>The stapling state now, or null when stapling is off for this certificate.</summary>
+    public StapleStatus? StaplingStatus => Stapler?.Status;
+
+    internal Ocsp.Internal.Stapler? Stapler { get; set; }
+
+    /// <summary>Fetches a fresh OCSP response now instead of waiting for the schedule (no-op when stapling is off).</summary>
+    public Task RefreshStapleAsync() => Stapler?.RefreshNowAsync() ?? Task.CompletedTask;
+
     /// <summary>Raised after every publication (on the publishing thread).</summary>
     public event EventHandler<StapledCertificateContext>? Published;
 

@@ -45,6 +45,32 @@ internal sealed class RawTlsMetrics : IDisposable
 
     public Meter Meter { get; }
 
+    /// <summary>1 when staples are bound through the runtime adapter, 0 after the startup check failed.</summary>
+    public void SetAdapterAvailable(bool available) => Volatile.Write(ref _adapterAvailable, available ? 1 : 0);
+
+    private int _adapterAvailable = 1;
+
+    /// <summary>Registers the per-certificate stapling gauges, read from <paramref name="statuses"/> when collected.</summary>
+    public void ObserveStapling(Func<IEnumerable<(string Certificate, RawTls.Ocsp.StapleStatus Status)>> statuses, TimeProvider time)
+    {
+        Meter.CreateObservableGauge("rawtls.ocsp.adapter.available", () => Volatile.Read(ref _adapterAvailable), null, "1 when staples are bound by RawTls, 0 when it fell back to the runtime's fetching.");
+        Meter.CreateObservableGauge("rawtls.ocsp.staple.age", () => Collect(statuses, s => s.Staple is null ? null : (time.GetUtcNow() - s.Staple.ThisUpdate).TotalSeconds), "s", "Age of the served staple (since thisUpdate).");
+        Meter.CreateObservableGauge("rawtls.ocsp.staple.expires_in", () => Collect(statuses, s => s.Staple is null ? null : (s.Staple.NextUpdate - time.GetUtcNow()).TotalSeconds), "s", "Seconds until the served staple's nextUpdate.");
+        Meter.CreateObservableGauge("rawtls.ocsp.status", () => Collect(statuses, s => s.Staple is null ? -1 : (double)(int)s.Staple.Status), null, "Served staple status: 0 good, 1 revoked, 2 unknown, -1 none.");
+    }
+
+    private static IEnumerable<Measurement<double>> Collect(Func<IEnumerable<(string Certificate, RawTls.Ocsp.StapleStatus Status)>> statuses, Func<RawTls.Ocsp.StapleStatus, double?> value)
+    {
+        foreach (var (certificate, status) in statuses())
+        {
+            double? v = value(status);
+            if (v is not null)
+            {
+                yield return new Measurement<double>(v.Value, new KeyValuePair<string, object?>("certificate", certificate));
+            }
+        }
+    }
+
     public long Accepted => Volatile.Read(ref _acceptedCount);
 
     public long Active => Volatile.Read(ref _activeCount);

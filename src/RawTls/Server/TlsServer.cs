@@ -82,6 +82,17 @@ public sealed partial class TlsServer : IAsyncDisposable
 
     internal RawTlsMetrics Metrics { get; }
 
+    /// <summary>A snapshot of connection counters and each certificate's stapling state.</summary>
+    public ServerStatus GetStatus() => new()
+    {
+        ActiveConnections = Metrics.Active,
+        AcceptedConnections = Metrics.Accepted,
+        RejectedConnections = Metrics.Rejected,
+        HandshakesCompleted = Metrics.HandshakesCompleted,
+        HandshakesFailed = Metrics.HandshakesFailed,
+        Certificates = [.. Certificates.Select(CertificateStatus.From)],
+    };
+
     internal TlsConnectionHandler Handler { get; }
 
     internal CertificateSelector Selector => _selector!;
