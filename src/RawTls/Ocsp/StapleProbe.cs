@@ -104,6 +104,7 @@ public static class StapleProbe
                     ApplicationProtocol = result.ApplicationProtocol,
                     ServerCertificateChain = result.ServerCertificateChain,
                     OcspResponse = result.OcspResponse,
+                    ResumptionChecked = true,
                     ResumedSession = resumed.ResumedSession,
                 };
             }
@@ -183,10 +184,10 @@ public static class StapleProbe
             var result = BuildResult(client, protocol);
             var session = client.ResumableSession;
 
-            // close_notify, so the server sees an orderly shutdown rather than a reset.
+            // close_notify, so the server sees an orderly shutdown rather than a reset. Best effort: the handshake,
+            // which is what we were asked about, already succeeded.
             protocol.Close();
-            await FlushAsync(protocol, transport, buffer, ct).ConfigureAwait(false);
-            await transport.FlushAsync(ct).ConfigureAwait(false);
+            await TryFlushBrieflyAsync(protocol, transport, buffer, ct).ConfigureAwait(false);
             return (result, session);
         }
         catch (TlsFatalAlertReceived e)
@@ -196,13 +197,17 @@ public static class StapleProbe
         }
         catch (TlsFatalAlert e)
         {
-            await TrySendAlertAsync(protocol, transport, buffer).ConfigureAwait(false);
+            await TryFlushBrieflyAsync(protocol, transport, buffer, ct).ConfigureAwait(false);
             throw new StapleProbeException(
                 $"The TLS handshake failed: {AlertDescription.GetText(e.AlertDescription)} ({e.Message}).", e);
         }
         catch (TlsNoCloseNotifyException e)
         {
             throw new StapleProbeException("The server closed the connection without close_notify" + Because(client) + ".", e);
+        }
+        catch (IOException e) when (e is not StapleProbeException)
+        {
+            throw new StapleProbeException($"The connection failed during the TLS handshake: {e.Message}", e);
         }
     }
 
@@ -215,23 +220,24 @@ public static class StapleProbe
         while (protocol.GetAvailableOutputBytes() > 0)
         {
             var count = protocol.ReadOutput(buffer, 0, buffer.Length);
-            await transport.WriteAsync(buffer.AsMemory(0, count), ct).ConfigureAwait(false);
+            await transport.WriteAsync(buffer.AsMemory(0, count), ct).AsTask().WaitAsync(ct).ConfigureAwait(false);
             wrote = true;
         }
 
         if (wrote)
         {
-            await transport.FlushAsync(ct).ConfigureAwait(false);
+            await transport.FlushAsync(ct).WaitAsync(ct).ConfigureAwait(false);
         }
     }
 
-    // Best effort: tell the server why we gave up, but never let that hide the real failure or block for long.
-    private static async Task TrySendAlertAsync(TlsProtocol protocol, Stream transport, byte[] buffer)
+    // Sends a pending alert (close_notify or the reason we gave up) without letting it hide the outcome or block long.
+    private static async Task TryFlushBrieflyAsync(TlsProtocol protocol, Stream transport, byte[] buffer, CancellationToken ct)
     {
-        using var brief = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        using var brief = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        brief.CancelAfter(TimeSpan.FromSeconds(1));
         try
         {
-            await FlushAsync(protocol, transport, buffer, brief.Token).WaitAsync(brief.Token).ConfigureAwait(false);
+            await FlushAsync(protocol, transport, buffer, brief.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or TlsException)
         {

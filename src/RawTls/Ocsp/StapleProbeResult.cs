@@ -26,8 +26,11 @@ public sealed class StapleProbeResult
 #pragma warning restore CA1819
 
     /// <summary>
-    /// With <see cref="StapleProbeOptions.CheckResumption"/>: whether a second connection resumed this session.
-    /// Always <see langword="false"/> otherwise.
+    /// Whether a second connection offered this session (<see cref="StapleProbeOptions.CheckResumption"/> asked for it
+    /// and the handshake left a resumable session: TLS 1.2 only).
     /// </summary>
+    public bool ResumptionChecked { get; init; }
+
+    /// <summary>Whether that second connection was resumed; <see langword="false"/> when none was made.</summary>
     public bool ResumedSession { get; init; }
 }

@@ -15,6 +15,15 @@ internal static class ProbeTestPki
         return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
     }
 
+    public static X509Certificate2 CreateSelfSignedRsa(string name = "probe.test")
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        AddServerExtensions(request, name);
+        var now = DateTimeOffset.UtcNow;
+        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+    }
+
     /// <summary>A CA and a leaf it issued (the leaf carries its private key).</summary>
     public static (X509Certificate2 Ca, X509Certificate2 Leaf) CreateCaAndLeaf(string name = "probe.test")
     {

@@ -65,6 +65,7 @@ public class StapleProbeOpenSslTests
         var result = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions { CheckResumption = true })
             .WaitAsync(TimeSpan.FromSeconds(20));
 
+        Assert.True(result.ResumptionChecked);
         Assert.True(result.ResumedSession);
         Assert.Equal(ProbeTestData.GtsGoodResponse, result.OcspResponse);
     }

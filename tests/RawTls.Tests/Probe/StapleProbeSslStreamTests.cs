@@ -90,4 +90,70 @@ public class StapleProbeSslStreamTests
             Assert.Null(result.OcspResponse);
         }
     }
+
+    [Theory]
+    [InlineData(SslProtocols.Tls12)]
+    [InlineData(SslProtocols.Tls13)]
+    public async Task Probe_HandlesRsaServerCertificate(SslProtocols protocol)
+    {
+        using var certificate = ProbeTestPki.CreateSelfSignedRsa();
+        var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
+        await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = context,
+            EnabledSslProtocols = protocol,
+        });
+
+        var result = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions()).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(protocol, result.NegotiatedProtocol);
+        Assert.Equal(certificate.RawData, result.ServerCertificateChain[0]);
+        if (protocol == SslProtocols.Tls12)
+        {
+            // ECDHE-RSA with AES-GCM or ChaCha20-Poly1305.
+            Assert.Contains(result.CipherSuite, new[] { 0xC02F, 0xC030, 0xCCA8 });
+        }
+    }
+
+    [Theory]
+    [InlineData(SslProtocols.Tls12)]
+    [InlineData(SslProtocols.Tls13)]
+    public async Task CheckResumption_ThroughConnectFactory(SslProtocols protocol)
+    {
+        using var certificate = ProbeTestPki.CreateSelfSigned();
+        var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
+        await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = context,
+            EnabledSslProtocols = protocol,
+        });
+
+        var connections = 0;
+        var result = await StapleProbe.ProbeAsync(
+            async ct =>
+            {
+                connections++;
+                var tcp = new TcpClient();
+                await tcp.ConnectAsync(server.EndPoint, ct);
+                return (Stream)tcp.GetStream();
+            },
+            "test server",
+            new StapleProbeOptions { CheckResumption = true, ServerName = "probe.test" }).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(protocol, result.NegotiatedProtocol);
+        if (protocol == SslProtocols.Tls12)
+        {
+            // SslStream (OpenSSL underneath) resumes TLS 1.2 sessions by session id.
+            Assert.Equal(2, connections);
+            Assert.True(result.ResumptionChecked);
+            Assert.True(result.ResumedSession);
+        }
+        else
+        {
+            // BouncyCastle's client keeps no TLS 1.3 tickets, so there is nothing to offer and no second connection.
+            Assert.Equal(1, connections);
+            Assert.False(result.ResumptionChecked);
+            Assert.False(result.ResumedSession);
+        }
+    }
 }
