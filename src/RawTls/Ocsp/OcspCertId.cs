@@ -67,12 +67,16 @@ public sealed class OcspCertId : IEquatable<OcspCertId>
             throw new ArgumentException("The serial number is empty.", nameof(serialNumber));
         }
 
-        return new OcspCertId(
-            hashAlgorithm,
-            OcspHashAlgorithms.Hash(hashAlgorithm, issuer.SubjectName.RawData),
-            OcspHashAlgorithms.Hash(hashAlgorithm, issuer.PublicKey.EncodedKeyValue.RawData),
-            serialNumber.ToArray());
+        return Create(issuer.SubjectName.RawData, issuer.PublicKey.EncodedKeyValue.RawData, serialNumber, hashAlgorithm);
     }
+
+    /// <summary>Computes a CertID from the issuer's DER subject name and subjectPublicKey bits.</summary>
+    internal static OcspCertId Create(ReadOnlySpan<byte> issuerSubject, ReadOnlySpan<byte> issuerPublicKey, ReadOnlySpan<byte> serialNumber, HashAlgorithmName hashAlgorithm) =>
+        new(
+            hashAlgorithm,
+            OcspHashAlgorithms.Hash(hashAlgorithm, issuerSubject),
+            OcspHashAlgorithms.Hash(hashAlgorithm, issuerPublicKey),
+            serialNumber.ToArray());
 
     /// <summary>Returns the DER encoding of this CertID.</summary>
     public byte[] Encode()

@@ -211,6 +211,11 @@ public sealed class OcspClient : IDisposable
         {
             return Result(OcspFetchOutcome.Timeout, $"No complete response from {current} within {_options.Timeout}.");
         }
+        catch (OperationCanceledException)
+        {
+            // The handler's own connect timeout; it is set to the same deadline.
+            return Result(OcspFetchOutcome.Timeout, $"Connecting to {current} timed out.");
+        }
         catch (HttpRequestException ex)
         {
             return Result(OcspFetchOutcome.NetworkError, $"{ex.HttpRequestError} talking to {current}: {ex.Message}");

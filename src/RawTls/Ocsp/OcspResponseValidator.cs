@@ -20,7 +20,7 @@ public sealed class OcspResponseValidator
     private readonly byte[] _issuerKeyHashSha1;
     private readonly byte[] _serialNumber;
     private readonly AsymmetricKeyParameter _issuerKey;
-    private readonly X509Certificate2 _issuer;
+    private readonly byte[] _issuerPublicKey;
     private readonly OcspCertId?[] _certIds = new OcspCertId?[4];
     private readonly TimeProvider _timeProvider;
 
@@ -38,10 +38,11 @@ public sealed class OcspResponseValidator
             throw new ArgumentOutOfRangeException(nameof(clockSkew), clockSkew, "The clock skew must not be negative.");
         }
 
-        _issuer = issuer;
+        // Keep bytes, not the certificates: callers may dispose them while this validator lives on.
         _issuerRaw = issuer.RawData;
         _issuerSubject = issuer.SubjectName.RawData;
-        _issuerKeyHashSha1 = OcspHashAlgorithms.Hash(HashAlgorithmName.SHA1, issuer.PublicKey.EncodedKeyValue.RawData);
+        _issuerPublicKey = issuer.PublicKey.EncodedKeyValue.RawData;
+        _issuerKeyHashSha1 = OcspHashAlgorithms.Hash(HashAlgorithmName.SHA1, _issuerPublicKey);
         _issuerKey = OcspSignatureVerifier.ImportPublicKey(issuer);
         _serialNumber = leaf.SerialNumberBytes.ToArray();
         _timeProvider = timeProvider ?? TimeProvider.System;
@@ -249,7 +250,7 @@ public sealed class OcspResponseValidator
         };
 
         // A race computes the same value twice; harmless.
-        return _certIds[index] ??= OcspCertId.Create(_issuer, _serialNumber, hashAlgorithm);
+        return _certIds[index] ??= OcspCertId.Create(_issuerSubject, _issuerPublicKey, _serialNumber, hashAlgorithm);
     }
 
     private (OcspRejectReason Reason, string Message) CheckSigner(OcspBasicResponse basic, DateTimeOffset now)
