@@ -30,9 +30,9 @@ internal static class OcspSignatureVerifier
         {
             return null;
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is GeneralSecurityException or ArgumentException or InvalidCastException)
         {
-            // Also thrown when the key type does not fit the algorithm (an RSA algorithm with an EC key): not this signer.
+            // Thrown when the key type does not fit the algorithm (an RSA algorithm with an EC key): not this signer.
             return false;
         }
 
