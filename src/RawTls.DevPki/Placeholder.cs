@@ -1,1 +1,0 @@
-namespace RawTls.DevPki; internal static class Placeholder {}
