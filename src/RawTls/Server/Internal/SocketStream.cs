@@ -47,8 +47,18 @@ internal sealed class SocketStream : Stream
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        // Cancellation is by aborting the socket (handshake timeout, server stop): no registration per read.
         _lastReadStarted = Environment.TickCount64;
+        if (buffer.IsEmpty && cancellationToken.CanBeCanceled)
+        {
+            // A zero-byte read is how the pipe reader (through SslStream) waits for an idle client. It must honour
+            // its token, or a handler's Input.ReadAsync(ServerStopping) and Input.CancelPendingRead() never return
+            // and a graceful stop degrades into an abort at the deadline. The socket's own receive removes a
+            // cancelled operation cleanly; a zero-byte receive holds no buffer, so giving it up loses nothing.
+            return _socket!.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        }
+
+        // Reads that carry data complete as soon as the bytes a zero-byte read announced are there. They are not
+        // cancellable: a peer stalled mid-record is ended by aborting the socket (timeouts, server stop).
         return _receiveArgs.ReceiveAsync(_socket!, buffer);
     }
 
