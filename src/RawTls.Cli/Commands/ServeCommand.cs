@@ -93,8 +93,7 @@ internal static class ServeCommand
                 Console.WriteLine(created ? $"created a development PKI in {pkiDir}" : $"using the development PKI in {pkiDir}");
                 if (stapling != StaplingMode.Off && ocspUrl is null)
                 {
-                    responder = new OcspResponder(ca, new OcspResponderOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
-                    await responder.StartAsync().ConfigureAwait(false);
+                    responder = OcspResponder.Start(ca, new OcspResponderOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
                     ocspUrl = responder.Url;
                     Console.WriteLine($"OCSP responder for it on {responder.Url}");
                 }

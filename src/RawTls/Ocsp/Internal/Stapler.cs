@@ -170,16 +170,18 @@ internal sealed class Stapler : IAsyncDisposable
             return false;
         }
 
+        // "Same" means the same bytes: a new status can arrive with the same thisUpdate (second resolution).
+        bool same = _held is not null && _held.Response.Span.SequenceEqual(result.RawResponse.Span);
         _failures = 0;
         _lastError = null;
         string tag = result.Verdict == OcspVerdict.Revoked ? "revoked" : "good";
         _lastResult = fromCache ? "cache:" + tag : tag;
         if (!fromCache)
         {
-            _services.Metrics.OcspFetch(result.IsSameAsHeld ? "unchanged" : tag, _name);
+            _services.Metrics.OcspFetch(same ? "unchanged" : tag, _name);
         }
 
-        if (!result.IsSameAsHeld || _held is null)
+        if (!same)
         {
             bool firstRevoked = result.Verdict == OcspVerdict.Revoked && !_revokedSeen;
             _held = staple;

@@ -1,0 +1,138 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace RawTls.Cli.Protocols;
+
+/// <summary>
+/// A minimal, correct HTTP/1.1 responder for load tools: every request gets the same small 200 answer.
+/// Keep-alive by default, <c>Connection: close</c> honoured, pipelined requests answered in order with
+/// one flush per read, Content-Length bodies read and discarded, malformed or oversized heads answered
+/// 400/414/431 (and 501 for Transfer-Encoding) and closed. No allocation per request.
+/// </summary>
+internal static class Http11Responder
+{
+    /// <summary>Serves requests until the client closes, asks to close, errs, or <paramref name="cancellationToken"/> fires between requests.</summary>
+    public static async Task RunAsync(IDuplexPipe transport, Http11ResponderOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= Http11ResponderOptions.Default;
+        PipeReader input = transport.Input;
+        PipeWriter output = transport.Output;
+        long bodyRemaining = 0;
+        try
+        {
+            while (true)
+            {
+                ReadResult result;
+                try
+                {
+                    result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return; // server stopping: no request in flight
+                }
+
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                bool close = Process(ref buffer, output, options, ref bodyRemaining);
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (output.UnflushedBytes > 0)
+                {
+                    FlushResult flush = await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    if (flush.IsCompleted)
+                    {
+                        return;
+                    }
+                }
+
+                if (close || result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The client went away mid-exchange: nothing to answer.
+        }
+    }
+
+    /// <summary>Answers every complete request in <paramref name="buffer"/>; returns true when the connection must close.</summary>
+    internal static bool Process(ref ReadOnlySequence<byte> buffer, PipeWriter output, Http11ResponderOptions options, ref long bodyRemaining)
+    {
+        while (true)
+        {
+            if (bodyRemaining > 0)
+            {
+                long skip = Math.Min(bodyRemaining, buffer.Length);
+                buffer = buffer.Slice(skip);
+                bodyRemaining -= skip;
+                if (bodyRemaining > 0)
+                {
+                    return false; // the rest of the body is still on its way
+                }
+            }
+
+            if (buffer.IsEmpty)
+            {
+                return false;
+            }
+
+            HttpParseStatus status = Http11Parser.TryParse(buffer, options, out HttpRequestHead head, out SequencePosition end);
+            switch (status)
+            {
+                case HttpParseStatus.NeedMoreData:
+                    return false;
+                case HttpParseStatus.Complete:
+                    buffer = buffer.Slice(end);
+                    bool keepAlive = head.KeepAlive;
+                    WriteOk(output, options, head, keepAlive);
+                    if (!keepAlive)
+                    {
+                        buffer = buffer.Slice(buffer.End);
+                        return true;
+                    }
+
+                    bodyRemaining = head.ContentLength;
+                    break;
+                default:
+                    WriteError(output, status);
+                    buffer = buffer.Slice(buffer.End);
+                    return true;
+            }
+        }
+    }
+
+    private static void WriteOk(PipeWriter output, Http11ResponderOptions options, in HttpRequestHead head, bool keepAlive)
+    {
+        ReadOnlySpan<byte> date = HttpDate.Value;
+        ReadOnlySpan<byte> status = head.IsHttp10 ? "HTTP/1.0 200 OK\r\nServer: RawTls\r\nDate: "u8 : "HTTP/1.1 200 OK\r\nServer: RawTls\r\nDate: "u8;
+        ReadOnlySpan<byte> connection = keepAlive
+            ? (head.IsHttp10 ? "Connection: keep-alive\r\n\r\n"u8 : "\r\n"u8)
+            : "Connection: close\r\n\r\n"u8;
+        ReadOnlySpan<byte> body = head.IsHead ? default : options.Body;
+        int length = status.Length + date.Length + options.HeadersAfterDate.Length + connection.Length + body.Length;
+        Span<byte> span = output.GetSpan(length);
+        status.CopyTo(span);
+        int at = status.Length;
+        date.CopyTo(span[at..]);
+        at += date.Length;
+        options.HeadersAfterDate.CopyTo(span[at..]);
+        at += options.HeadersAfterDate.Length;
+        connection.CopyTo(span[at..]);
+        at += connection.Length;
+        body.CopyTo(span[at..]);
+        output.Advance(length);
+    }
+
+    private static void WriteError(PipeWriter output, HttpParseStatus status)
+    {
+        ReadOnlySpan<byte> response = status switch
+        {
+            HttpParseStatus.UriTooLong => "HTTP/1.1 414 URI Too Long\r\nServer: RawTls\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8,
+            HttpParseStatus.HeadersTooLarge => "HTTP/1.1 431 Request Header Fields Too Large\r\nServer: RawTls\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8,
+            HttpParseStatus.NotImplemented => "HTTP/1.1 501 Not Implemented\r\nServer: RawTls\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8,
+            _ => "HTTP/1.1 400 Bad Request\r\nServer: RawTls\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8,
+        };
+        output.Write(response);
+    }
+}
