@@ -34,6 +34,7 @@ internal static class CertificateLoader
     {
         var ordered = new List<X509Certificate2>();
         X509Certificate2? issuer = null;
+        X509Certificate2? root = null;
         X509Certificate2 current = leaf;
         var pool = new List<X509Certificate2>(others);
         while (true)
@@ -57,6 +58,7 @@ internal static class CertificateLoader
 
             if (IsSelfSigned(next))
             {
+                root = next;
                 break; // a root: clients have it already, it is never sent
             }
 
@@ -69,7 +71,7 @@ internal static class CertificateLoader
             throw new CertificateLoadException($"{what}: the chain does not contain the issuer of '{leaf.Subject}' ('{leaf.Issuer}').");
         }
 
-        return new CertificateBundle(leaf, [.. ordered], issuer);
+        return new CertificateBundle(leaf, [.. ordered], issuer, root);
     }
 
     internal static bool IsSelfSigned(X509Certificate2 cert) =>

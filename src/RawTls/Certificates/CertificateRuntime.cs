@@ -75,18 +75,17 @@ internal sealed class CertificateRuntime : IAsyncDisposable
                 mode = StaplingMode.Off;
             }
 
-            if (mode != StaplingMode.Off && !await EnsureAdapterAsync(bundle, log, cancellationToken).ConfigureAwait(false))
-            {
-                mode = mode == StaplingMode.Require ? mode : StaplingMode.Off;
-            }
-
+            bool adapter = mode != StaplingMode.Off && await EnsureAdapterAsync(bundle, log, cancellationToken).ConfigureAwait(false);
             bool stapled = mode != StaplingMode.Off;
-            var context = StapledContextFactory.Create(bundle, stapled, staple: null, stapling.ExpiryMargin, time, version: 1);
+
+            // Without the adapter, the initial context never staples; the stapler publishes runtime-fetching
+            // contexts only after a probe handshake has shown them stapling a valid response.
+            var context = StapledContextFactory.Create(bundle, stapled && adapter, staple: null, stapling.ExpiryMargin, time, version: 1);
             var holder = new CertificateHolder(source, mode, _template, context, serve: mode != StaplingMode.Require);
             entries.Add((holder, source.HostNames ?? GetNames(bundle.Leaf)));
             if (stapled)
             {
-                services ??= CreateServices(log);
+                services ??= CreateServices(log, adapter);
                 _staplers.Add(new Stapler(holder, bundle, bundle.Issuer!, stapling, services));
             }
         }
@@ -130,7 +129,7 @@ internal sealed class CertificateRuntime : IAsyncDisposable
         }
     }
 
-    private StaplingServices CreateServices(StaplingLog log)
+    private StaplingServices CreateServices(StaplingLog log, bool adapterActive)
     {
         StaplingOptions stapling = _options.Stapling;
         _client = new OcspClient(new OcspClientOptions
@@ -152,7 +151,8 @@ internal sealed class CertificateRuntime : IAsyncDisposable
             stapling.CacheDirectory is null ? null : new StapleCache(stapling.CacheDirectory),
             _metrics,
             log,
-            fallback);
+            fallback,
+            adapterActive);
     }
 
     private async Task<bool> EnsureAdapterAsync(CertificateBundle bundle, StaplingLog log, CancellationToken cancellationToken)
@@ -163,7 +163,7 @@ internal sealed class CertificateRuntime : IAsyncDisposable
         }
 
         _adapterChecked = true;
-        (bool ok, string? problem) = await StapleAdapterCheck.RunAsync(bundle, cancellationToken).ConfigureAwait(false);
+        (bool ok, string? problem) = await StapleAdapterCheck.RunAsync(bundle, _options.Stapling.SimulateAdapterUnavailable, cancellationToken).ConfigureAwait(false);
         AdapterActive = ok;
         _metrics.SetAdapterAvailable(ok);
         if (!ok)

@@ -25,4 +25,8 @@ internal static class StapledContextFactory
 
         return new StapledCertificateContext(bundle, context, stapling ? staple : null, servedUntil, version, now);
     }
+
+    /// <summary>Wraps a runtime-fetching context (fallback path) whose staple a probe handshake has shown and validated.</summary>
+    public static StapledCertificateContext FromRuntime(CertificateBundle bundle, SslStreamCertificateContext context, OcspStaple staple, TimeSpan expiryMargin, TimeProvider time, long version)
+        => new(bundle, context, staple, staple.NextUpdate - expiryMargin, version, time.GetUtcNow());
 }

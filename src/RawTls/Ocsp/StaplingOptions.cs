@@ -59,5 +59,8 @@ public sealed class StaplingOptions
     /// <summary>Raised (on a background thread) when a certificate is first reported revoked.</summary>
     public event EventHandler<CertificateRevokedEventArgs>? CertificateRevoked;
 
+    /// <summary>Tests of the fallback path: behave as if the runtime adapter failed its startup check.</summary>
+    internal bool SimulateAdapterUnavailable { get; set; }
+
     internal void OnCertificateRevoked(object sender, CertificateRevokedEventArgs e) => CertificateRevoked?.Invoke(sender, e);
 }

@@ -15,12 +15,9 @@ internal static class StapleAdapterCheck
     private static readonly byte[] s_marker = [0x30, 0x03, 0x0A, 0x01, 0x03];
     private static readonly SslProtocols[] s_protocols = [SslProtocols.Tls13, SslProtocols.Tls12];
 
-    /// <summary>For tests of the fallback path: pretend the runtime's shape changed.</summary>
-    internal static bool SimulateUnavailable { get; set; }
-
-    public static async Task<(bool Ok, string? Problem)> RunAsync(CertificateBundle bundle, CancellationToken cancellationToken)
+    public static async Task<(bool Ok, string? Problem)> RunAsync(CertificateBundle bundle, bool simulateUnavailable, CancellationToken cancellationToken)
     {
-        if (SimulateUnavailable)
+        if (simulateUnavailable)
         {
             return (false, "simulated: adapter disabled for testing");
         }
@@ -52,6 +49,10 @@ internal static class StapleAdapterCheck
 
         return (true, null);
     }
+
+    /// <summary>What <paramref name="context"/> staples in an in-memory handshake (null: nothing).</summary>
+    public static Task<byte[]?> ProbeStapleAsync(SslStreamCertificateContext context, CancellationToken cancellationToken)
+        => HandshakeAsync(context, SslProtocols.Tls13, cancellationToken);
 
     private static async Task<byte[]?> HandshakeAsync(SslStreamCertificateContext context, SslProtocols protocol, CancellationToken cancellationToken)
     {

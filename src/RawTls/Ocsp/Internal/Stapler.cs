@@ -61,6 +61,7 @@ internal sealed class Stapler : IAsyncDisposable
         LastAttempt = _lastAttempt,
         ConsecutiveFailures = _failures,
         NextRefresh = _nextRefresh,
+        AdapterActive = _services.AdapterActive,
     };
 
     /// <summary>Loads a cached staple, then starts the first fetch.</summary>
@@ -107,6 +108,12 @@ internal sealed class Stapler : IAsyncDisposable
                 return;
             }
 
+            if (!_services.AdapterActive)
+            {
+                await RefreshThroughRuntimeAsync().ConfigureAwait(false);
+                return;
+            }
+
             OcspFetchResult fetch = await _services.Client.FetchAsync(_bundle.Leaf, _validator.CertId, _holder.Source.OcspResponderUrl, _disposed.Token).ConfigureAwait(false);
             if (_disposed.IsCancellationRequested)
             {
@@ -136,8 +143,54 @@ internal sealed class Stapler : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Fallback when the adapter is unusable: let the runtime fetch (from the leaf's AIA URL; it needs the
+    /// root among the certificates), and publish its context only once an in-memory probe handshake shows
+    /// it stapling a response that passes our validation.
+    /// </summary>
+    private async Task RefreshThroughRuntimeAsync()
+    {
+        var additional = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection(_bundle.Intermediates);
+        if (_bundle.Root is not null)
+        {
+            additional.Add(_bundle.Root);
+        }
+
+        var context = System.Net.Security.SslStreamCertificateContext.Create(_bundle.Leaf, additional, offline: false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        deadline.CancelAfter(_options.FetchTimeout);
+        byte[]? staple = null;
+        try
+        {
+            while (staple is null)
+            {
+                staple = await StapleAdapterCheck.ProbeStapleAsync(context, deadline.Token).ConfigureAwait(false);
+                if (staple is null)
+                {
+                    await Task.Delay(100, deadline.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!_disposed.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
+        {
+            Fail("runtime_probe_failed", ex.Message, LogLevel.Warning);
+            return;
+        }
+
+        if (staple is null)
+        {
+            Fail("runtime_no_staple", $"the runtime's own OCSP fetch produced no staple within {_options.FetchTimeout} (it needs an http AIA URL in the certificate and the root among the certificates)", LogLevel.Warning);
+            return;
+        }
+
+        Accept(_validator.Validate(staple, _held?.ThisUpdate), fromCache: false, runtimeContext: context);
+    }
+
     /// <summary>Applies a validation result: publish, keep, or back off. Returns true when a staple was accepted.</summary>
-    private bool Accept(OcspValidationResult result, bool fromCache)
+    private bool Accept(OcspValidationResult result, bool fromCache, System.Net.Security.SslStreamCertificateContext? runtimeContext = null)
     {
         DateTimeOffset now = _services.Time.GetUtcNow();
         _lastAttempt = now;
@@ -190,7 +243,7 @@ internal sealed class Stapler : IAsyncDisposable
                 _revokedSeen = true;
             }
 
-            Publish(staple);
+            Publish(staple, runtimeContext);
             if (!fromCache)
             {
                 Persist(staple);
@@ -211,7 +264,7 @@ internal sealed class Stapler : IAsyncDisposable
         return true;
     }
 
-    private void Publish(OcspStaple? staple)
+    private void Publish(OcspStaple? staple, System.Net.Security.SslStreamCertificateContext? runtimeContext = null)
     {
         bool serve = staple is not null || _holder.StaplingMode != StaplingMode.Require;
         if (staple?.Status == OcspCertificateStatus.Revoked)
@@ -227,7 +280,9 @@ internal sealed class Stapler : IAsyncDisposable
             }
         }
 
-        var context = StapledContextFactory.Create(_bundle, stapling: true, staple, _options.ExpiryMargin, _services.Time, _holder.NextVersion());
+        StapledCertificateContext context = runtimeContext is not null && staple is not null
+            ? StapledContextFactory.FromRuntime(_bundle, runtimeContext, staple, _options.ExpiryMargin, _services.Time, _holder.NextVersion())
+            : StapledContextFactory.Create(_bundle, stapling: _services.AdapterActive, staple, _options.ExpiryMargin, _services.Time, _holder.NextVersion());
         _holder.Publish(context, serve);
     }
 
