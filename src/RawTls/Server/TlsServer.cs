@@ -161,7 +161,11 @@ public sealed partial class TlsServer : IAsyncDisposable
         }
 
         LocalEndPoints = bound;
-        long period = Math.Clamp(_handshakeTimeoutMs / 10, 50, 1000);
+        // A tenth of the shortest enabled timeout, so a deadline is enforced within 10 % of it (and a disabled
+        // handshake timeout does not make the scan run every 50 ms).
+        long idleMs = _options.IdleTimeout <= TimeSpan.Zero || _options.IdleTimeout == Timeout.InfiniteTimeSpan ? 0 : (long)_options.IdleTimeout.TotalMilliseconds;
+        long shortest = Math.Min(_handshakeTimeoutMs == 0 ? long.MaxValue : _handshakeTimeoutMs, idleMs == 0 ? long.MaxValue : idleMs);
+        long period = shortest == long.MaxValue ? 1000 : Math.Clamp(shortest / 10, 50, 1000);
         _heartbeat = TimeProvider.System.CreateTimer(static s => ((TlsServer)s!).OnHeartbeat(), this, TimeSpan.FromMilliseconds(period), TimeSpan.FromMilliseconds(period));
         Volatile.Write(ref _state, 2);
         foreach (var listener in _listeners)
@@ -200,7 +204,7 @@ public sealed partial class TlsServer : IAsyncDisposable
         }
 
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _drained, drained);
+        Interlocked.Exchange(ref _drained, drained); // a full fence: the count read below cannot move before it
         if (_table.Count == 0)
         {
             drained.TrySetResult();

@@ -12,7 +12,11 @@ public class TlsServerLifecycleTests
     [Fact]
     public async Task A_stalled_connection_is_closed_at_the_idle_timeout_while_others_are_served()
     {
-        await using var server = await StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(1));
+        await using var server = await StartAsync(o =>
+        {
+            o.IdleTimeout = TimeSpan.FromSeconds(1);
+            o.HandshakeTimeout = TimeSpan.FromSeconds(30); // the idle timeout alone must pace the heartbeat
+        });
         await using var stalled = await ConnectTlsAsync(server.EndPoint);
         var watch = Stopwatch.StartNew();
         Task<int> stalledRead = ReadOneAsync(stalled);
@@ -32,7 +36,7 @@ public class TlsServerLifecycleTests
             // reset: equally a close
         }
 
-        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(850), TimeSpan.FromSeconds(3));
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(850), TimeSpan.FromSeconds(1.8)); // heartbeat paced by the idle timeout
         await AssertEchoRoundTripAsync(server);
         await server.AssertNoActiveConnectionsAsync();
         Assert.Equal(0, server.Counters.HandshakesFailed);

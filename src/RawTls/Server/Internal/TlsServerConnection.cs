@@ -250,7 +250,9 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
         {
             return _ssl?.SslProtocol ?? SslProtocols.None;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+#pragma warning disable CA1031 // cold path: after a failed handshake the getter rethrows the handshake's own exception, whatever it was
+        catch (Exception)
+#pragma warning restore CA1031
         {
             return SslProtocols.None;
         }
