@@ -278,6 +278,8 @@ public sealed class OcspResponder : IAsyncDisposable
     {
         try
         {
+            // Leave the accept loop right away even if the first read completes synchronously.
+            await Task.Yield();
             socket.NoDelay = true;
             using var stream = new NetworkStream(socket, ownsSocket: false);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
@@ -475,10 +477,7 @@ public sealed class OcspResponder : IAsyncDisposable
         var sb = new StringBuilder(256);
         sb.Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {status} {ReasonPhrase(status)}\r\n");
         sb.Append(CultureInfo.InvariantCulture, $"Date: {_options.TimeProvider.GetUtcNow():R}\r\n");
-        if (body.Length > 0 || status >= 200)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n");
-        }
+        sb.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n");
 
         sb.Append(CultureInfo.InvariantCulture, $"Content-Length: {body.Length}\r\n");
         if (location is not null)
