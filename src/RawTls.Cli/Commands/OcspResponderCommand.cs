@@ -15,7 +15,8 @@ internal static class OcspResponderCommand
     {
         string dir = cl.Require("pki");
         var endPoint = CommandLine.ParseEndPoint(cl.Require("listen"), "listen");
-        TimeSpan validity = cl.GetDuration("validity", TimeSpan.FromHours(1));
+        string validityText = cl.Get("validity") ?? "1h";
+        TimeSpan validity = CommandLine.ParseDuration(validityText, "validity");
         cl.EnsureAllConsumed();
         if (cl.Positionals.Count > 0)
         {
@@ -62,7 +63,7 @@ internal static class OcspResponderCommand
 
                 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
                 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-                Console.WriteLine($"OCSP responder listening on {responder.Url} for {ca.Intermediate.Subject} (pki {ca.Directory}, validity {validity})");
+                Console.WriteLine($"OCSP responder listening on {responder.Url} for {ca.Intermediate.Subject} (pki {ca.Directory}, validity {validityText})");
                 Console.WriteLine("revocations made with 'rawtls pki revoke' apply immediately; Ctrl+C to stop");
                 started?.Invoke(responder);
                 try
