@@ -236,6 +236,33 @@ public class OcspResponderTests
         }
     }
 
+    [Fact]
+    public async Task Oversized_body_wrong_content_type_and_throwing_hook()
+    {
+        using var ca = DevCertificateAuthority.Create();
+        await using var responder = OcspResponder.Start(ca, new OcspResponderOptions { MaxRequestBodyBytes = 100 });
+        using var http = NewClient();
+
+        using (var big = new ByteArrayContent(new byte[1000]))
+        using (HttpResponseMessage r = await http.PostAsync(responder.Url, big))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r.StatusCode);
+        }
+
+        using (var text = new StringContent("hello"))
+        using (HttpResponseMessage r = await http.PostAsync(responder.Url, text))
+        {
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, r.StatusCode);
+        }
+
+        responder.FaultHook = _ => throw new InvalidOperationException("boom");
+        using (var content = new ByteArrayContent(OcspTestClient.Request(ca.Leaf, ca.Intermediate)))
+        using (HttpResponseMessage r = await http.PostAsync(responder.Url, content))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+        }
+    }
+
     private static async Task<byte[]> ReadToEndAsync(NetworkStream s)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
