@@ -278,10 +278,15 @@ public sealed class OcspResponder : IAsyncDisposable
     {
         try
         {
+            // Leave the accept loop right away even if the first read completes synchronously.
+            await Task.Yield();
             socket.NoDelay = true;
             using var stream = new NetworkStream(socket, ownsSocket: false);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            await ServeRequestsAsync(socket, stream, timeout).ConfigureAwait(false);
+            if (await ServeRequestsAsync(socket, stream, timeout).ConfigureAwait(false))
+            {
+                await DrainAndCloseAsync(socket).ConfigureAwait(false);
+            }
         }
 #pragma warning disable CA1031 // a connection task must never fault: peers reset, time out, or we shut down
         catch (Exception)
@@ -299,7 +304,30 @@ public sealed class OcspResponder : IAsyncDisposable
         }
     }
 
-    private async Task ServeRequestsAsync(Socket socket, NetworkStream stream, CancellationTokenSource timeout)
+    /// <summary>
+    /// Closing with unread input makes the kernel send RST, which can destroy an error response before the client reads it:
+    /// send FIN, then swallow what the client still sends (bounded) before closing.
+    /// </summary>
+    private async Task DrainAndCloseAsync(Socket socket)
+    {
+        socket.Shutdown(SocketShutdown.Send);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        cts.CancelAfter(TimeSpan.FromSeconds(1));
+        byte[] sink = new byte[4096];
+        for (int total = 0; total < 256 * 1024;)
+        {
+            int n = await socket.ReceiveAsync(sink, SocketFlags.None, cts.Token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return;
+            }
+
+            total += n;
+        }
+    }
+
+    /// <returns>True when an error response was sent and the connection should be drained before closing.</returns>
+    private async Task<bool> ServeRequestsAsync(Socket socket, NetworkStream stream, CancellationTokenSource timeout)
     {
         byte[] buffer = new byte[_options.MaxHeaderBytes];
         int filled = 0;
@@ -311,7 +339,7 @@ public sealed class OcspResponder : IAsyncDisposable
                 if (filled == buffer.Length)
                 {
                     await WriteResponseAsync(stream, timeout, 431, "text/plain", "request header too large\n"u8.ToArray(), false).ConfigureAwait(false);
-                    return;
+                    return true;
                 }
 
                 timeout.CancelAfter(filled == 0 ? _options.IdleTimeout : _options.RequestTimeout);
@@ -319,7 +347,7 @@ public sealed class OcspResponder : IAsyncDisposable
                 timeout.CancelAfter(Timeout.InfiniteTimeSpan);
                 if (n == 0)
                 {
-                    return;
+                    return false;
                 }
 
                 filled += n;
@@ -329,19 +357,19 @@ public sealed class OcspResponder : IAsyncDisposable
             if (head is null)
             {
                 await WriteResponseAsync(stream, timeout, 400, "text/plain", "bad request\n"u8.ToArray(), false).ConfigureAwait(false);
-                return;
+                return true;
             }
 
             if (head.Chunked)
             {
                 await WriteResponseAsync(stream, timeout, 411, "text/plain", "send Content-Length\n"u8.ToArray(), false).ConfigureAwait(false);
-                return;
+                return true;
             }
 
             if (head.ContentLength > _options.MaxRequestBodyBytes)
             {
                 await WriteResponseAsync(stream, timeout, 413, "text/plain", "request body too large\n"u8.ToArray(), false).ConfigureAwait(false);
-                return;
+                return true;
             }
 
             int bodyLength = (int)Math.Max(0, head.ContentLength);
@@ -367,9 +395,11 @@ public sealed class OcspResponder : IAsyncDisposable
 
             if (!await HandleRequestAsync(socket, stream, timeout, head, body).ConfigureAwait(false))
             {
-                return;
+                return false;
             }
         }
+
+        return false;
     }
 
     /// <returns>False when the connection must close.</returns>
@@ -447,10 +477,7 @@ public sealed class OcspResponder : IAsyncDisposable
         var sb = new StringBuilder(256);
         sb.Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {status} {ReasonPhrase(status)}\r\n");
         sb.Append(CultureInfo.InvariantCulture, $"Date: {_options.TimeProvider.GetUtcNow():R}\r\n");
-        if (body.Length > 0 || status >= 200)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n");
-        }
+        sb.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n");
 
         sb.Append(CultureInfo.InvariantCulture, $"Content-Length: {body.Length}\r\n");
         if (location is not null)
