@@ -40,7 +40,7 @@ internal sealed class StaplingFixture : IAsyncDisposable
         return new StaplingFixture(ca, responder, time);
     }
 
-    public async Task<TlsServer> StartServerAsync(Action<TlsServerOptions>? configure = null, Uri? responderUrl = null)
+    public async Task<TlsServer> StartServerAsync(Action<TlsServerOptions>? configure = null, Uri? responderUrl = null, TlsConnectionHandler? handler = null)
     {
         var options = new TlsServerOptions { TimeProvider = Time }.Listen(IPAddress.Loopback, 0);
         var certificate = ServerCertificateOptions.FromCertificate(Ca.Leaf, [Ca.Intermediate]);
@@ -50,7 +50,7 @@ internal sealed class StaplingFixture : IAsyncDisposable
         options.Stapling.StartupWait = TimeSpan.FromSeconds(5);
         options.Stapling.Jitter = 0;
         configure?.Invoke(options);
-        Server = new TlsServer(options, TestServerFactory.EchoHandler);
+        Server = new TlsServer(options, handler ?? TestServerFactory.EchoHandler);
         await Server.StartAsync();
         return Server;
     }

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace RawTls.Tests.Cli;
+
+/// <summary>The built <c>rawtls</c> command run as a child process, as a user would run it.</summary>
+internal sealed partial class CliProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private CliProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public int Pid => _process.Id;
+
+    /// <summary>Starts <c>rawtls serve ...</c> and waits until it prints the port it listens on.</summary>
+    public static async Task<(CliProcess Process, int Port)> StartServeAsync(string workingDirectory, params string[] args)
+    {
+        var cli = Start(workingDirectory, ["serve", "--listen", "127.0.0.1:0", .. args]);
+        try
+        {
+            int port = await cli._port.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            return (cli, port);
+        }
+        catch (TimeoutException)
+        {
+            await cli.DisposeAsync();
+            throw new TimeoutException("rawtls serve did not start:\n" + cli.Output);
+        }
+    }
+
+    public static CliProcess Start(string workingDirectory, IEnumerable<string> args)
+    {
+        string dll = typeof(RawTls.Cli.Commands.CommandDispatcher).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (string a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(start)!;
+        var cli = new CliProcess(process);
+        process.OutputDataReceived += (_, e) => cli.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => cli.OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return cli;
+    }
+
+    /// <summary>Sends SIGTERM (a graceful stop) and returns the exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        Match m = ListeningLine().Match(line);
+        if (m.Success)
+        {
+            _port.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)\)")]
+    private static partial Regex ListeningLine();
+}
