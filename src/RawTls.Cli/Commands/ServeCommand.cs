@@ -114,6 +114,8 @@ internal static class ServeCommand
                 ? static connection => new ValueTask(Http11Responder.RunAsync(connection.Transport, null, connection.ServerStopping))
                 : static connection => new ValueTask(EchoProtocol.RunAsync(connection.Transport, connection.ServerStopping));
 
+            // Listen for SIGINT/SIGTERM before anything can be told the server is up.
+            using var stopSignal = StopSignal.Register();
             await using var server = new TlsServer(options, handler);
             try
             {
@@ -131,7 +133,7 @@ internal static class ServeCommand
             }
 
             PrintBanner(server, rootPath, protocol);
-            await WaitForStopSignalAsync().ConfigureAwait(false);
+            await stopSignal.Task.ConfigureAwait(false);
             Console.WriteLine("stopping...");
             await server.StopAsync().ConfigureAwait(false);
             return 0;
@@ -243,34 +245,5 @@ internal static class ServeCommand
         Console.WriteLine($"  hey -n 20000 -c 50 -disable-keepalive {url}");
         Console.WriteLine($"  wrk -t1 -c32 -d10s {url}");
         Console.WriteLine("Ctrl+C stops.");
-    }
-
-    private static Task WaitForStopSignalAsync()
-    {
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Registrations live as long as the wait; SIGINT/SIGTERM (and Ctrl+C) begin a graceful stop.
-        var registrations = new List<PosixSignalRegistration>
-        {
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle),
-        };
-        return stop.Task.ContinueWith(
-            static (_, state) =>
-            {
-                foreach (var r in (List<PosixSignalRegistration>)state!)
-                {
-                    r.Dispose();
-                }
-            },
-            registrations,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-
-        void Handle(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.TrySetResult();
-        }
     }
 }
