@@ -6,11 +6,20 @@ namespace RawTls.Tests.Probe;
 /// <summary>Throwaway ECDSA P-256 certificates for probe tests.</summary>
 internal static class ProbeTestPki
 {
-    public static X509Certificate2 CreateSelfSigned(string name = "probe.test")
+    /// <summary>TLS Feature (RFC 7633), the "Must-Staple" certificate extension.</summary>
+    public const string TlsFeatureOid = "1.3.6.1.5.5.7.1.24";
+
+    /// <summary>DER of <c>Features ::= SEQUENCE OF INTEGER</c> holding status_request (5).</summary>
+    public static readonly byte[] MustStapleValue = [0x30, 0x03, 0x02, 0x01, 0x05];
+
+    /// <param name="name">Subject CN and DNS SAN.</param>
+    /// <param name="tlsFeature">DER value of a TLS Feature extension to add (e.g. <see cref="MustStapleValue"/>), or null.</param>
+    public static X509Certificate2 CreateSelfSigned(string name = "probe.test", byte[]? tlsFeature = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
         AddServerExtensions(request, name);
+        AddTlsFeature(request, tlsFeature);
         var now = DateTimeOffset.UtcNow;
         return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
     }
@@ -25,7 +34,7 @@ internal static class ProbeTestPki
     }
 
     /// <summary>A CA and a leaf it issued (the leaf carries its private key).</summary>
-    public static (X509Certificate2 Ca, X509Certificate2 Leaf) CreateCaAndLeaf(string name = "probe.test")
+    public static (X509Certificate2 Ca, X509Certificate2 Leaf) CreateCaAndLeaf(string name = "probe.test", byte[]? tlsFeature = null)
     {
         var now = DateTimeOffset.UtcNow;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -42,11 +51,20 @@ internal static class ProbeTestPki
         leafRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         leafRequest.CertificateExtensions.Add(
             new X509AuthorityInformationAccessExtension(["http://127.0.0.1:9/ocsp"], null));
+        AddTlsFeature(leafRequest, tlsFeature);
         var serial = new byte[16];
         RandomNumberGenerator.Fill(serial);
         serial[0] &= 0x7F;
         using var issued = leafRequest.Create(ca, now.AddMinutes(-5), now.AddDays(1), serial);
         return (ca, issued.CopyWithPrivateKey(leafKey));
+    }
+
+    private static void AddTlsFeature(CertificateRequest request, byte[]? value)
+    {
+        if (value is not null)
+        {
+            request.CertificateExtensions.Add(new X509Extension(TlsFeatureOid, value, critical: false));
+        }
     }
 
     private static void AddServerExtensions(CertificateRequest request, string name)

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Reflection;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using RawTls.Ocsp;
 
 namespace RawTls.Tests.Probe;
@@ -22,13 +23,7 @@ public class SslStreamPrivateStapleTests
         using (leaf)
         {
             var staple = ProbeTestData.GtsGoodResponse;
-            var context = SslStreamCertificateContext.Create(leaf, [ca], offline: true);
-            SetField(context, "_staplingForbidden", false);
-            SetField(context, "_ocspUrls", new List<string> { "http://127.0.0.1/" });
-            SetField(context, "_pendingDownload", new TaskCompletionSource<byte[]?>().Task);
-            SetField(context, "_ocspResponse", staple);
-            SetField(context, "_ocspExpiration", DateTimeOffset.UtcNow.AddHours(1));
-            SetField(context, "_nextDownload", DateTimeOffset.MaxValue);
+            var context = CreateStaplingContext(leaf, ca, staple);
 
             await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
             {
@@ -48,6 +43,22 @@ public class SslStreamPrivateStapleTests
             Assert.Null(unrequested.OcspResponse);
             Assert.Null((await server.NextHandshakeAsync(0)).Error);
         }
+    }
+
+    /// <summary>A context for <paramref name="leaf"/> that staples exactly <paramref name="staple"/>.</summary>
+    internal static SslStreamCertificateContext CreateStaplingContext(
+        X509Certificate2 leaf,
+        X509Certificate2 issuer,
+        byte[] staple)
+    {
+        var context = SslStreamCertificateContext.Create(leaf, [issuer], offline: true);
+        SetField(context, "_staplingForbidden", false);
+        SetField(context, "_ocspUrls", new List<string> { "http://127.0.0.1/" });
+        SetField(context, "_pendingDownload", new TaskCompletionSource<byte[]?>().Task);
+        SetField(context, "_ocspResponse", staple);
+        SetField(context, "_ocspExpiration", DateTimeOffset.UtcNow.AddHours(1));
+        SetField(context, "_nextDownload", DateTimeOffset.MaxValue);
+        return context;
     }
 
     private static void SetField(SslStreamCertificateContext context, string name, object? value)

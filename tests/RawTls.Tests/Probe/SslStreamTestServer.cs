@@ -43,6 +43,10 @@ internal sealed class SslStreamTestServer : IAsyncDisposable
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
         {
         }
+        catch (InvalidOperationException) when (_stop.IsCancellationRequested)
+        {
+            // DisposeAsync stopped the listener before the loop got back to accepting ("Not listening").
+        }
     }
 
     private async Task ServeAsync(TcpClient client)
