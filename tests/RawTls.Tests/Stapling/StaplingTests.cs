@@ -99,6 +99,7 @@ public class StaplingTests
         await f.StartServerAsync();
         Assert.Equal(StaplingMode.Require, f.Holder.StaplingMode);
         Assert.True(f.Holder.IsServing, f.Holder.StaplingStatus!.ToString());
+        Assert.True(f.Holder.StaplingStatus!.AdapterActive);
         Assert.NotNull(f.Holder.Current.Staple);
         Assert.NotNull((await f.ProbeAsync(SslProtocols.Tls12)).OcspResponse);
         Assert.NotNull((await f.ProbeAsync(SslProtocols.Tls13)).OcspResponse);
