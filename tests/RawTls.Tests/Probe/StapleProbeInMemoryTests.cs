@@ -15,7 +15,7 @@ public class StapleProbeInMemoryTests
     {
         using var certificate = ProbeTestPki.CreateSelfSigned();
         var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
-        var (clientEnd, serverEnd) = DuplexPipeStream.CreatePair();
+        var (clientEnd, serverEnd) = RawTls.Ocsp.Internal.InMemoryDuplexStream.CreatePair();
         await using var client = clientEnd;
         await using var ssl = new SslStream(serverEnd, leaveInnerStreamOpen: false);
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(20));
