@@ -108,7 +108,7 @@ internal static class CertificateLoader
         {
             leaf = X509Certificate2.CreateFromPem(certPem, keyPem);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             throw new CertificateLoadException($"{keyPath}: the private key could not be read or does not match the certificate in {certPath} ({ex.Message})", ex);
         }
