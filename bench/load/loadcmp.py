@@ -387,7 +387,7 @@ def environment():
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
-    ap.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each scenario (default 2)")
+    ap.add_argument("--warmup", type=int, default=5, help="unmeasured seconds per server and scenario before its first measurement, for JIT tiering (default 5)")
     ap.add_argument("--reps", type=int, default=3, help="measurements per server and scenario (default 3)")
     ap.add_argument("--connections", type=int, default=32, help="concurrent connections of the load tool (default 32)")
     ap.add_argument("--servers", default=",".join(SERVERS), help="comma-separated subset of: " + ",".join(SERVERS))
