@@ -226,6 +226,7 @@ def check_response(port):
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        version = s.version()
         s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         data = b""
         while True:
@@ -233,7 +234,6 @@ def check_response(port):
             if not chunk:
                 break
             data += chunk
-        version = s.version()
     head, _, body = data.partition(b"\r\n\r\n")
     if not head.startswith(b"HTTP/1.1 200") or body != BODY:
         raise RuntimeError(f"unexpected answer from port {port}: {data[:200]!r}")
