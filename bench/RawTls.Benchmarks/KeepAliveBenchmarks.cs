@@ -14,7 +14,7 @@ namespace RawTls.Benchmarks;
 /// <summary>
 /// One keep-alive HTTP/1.1 request per operation through <see cref="TlsServer"/> and <see cref="Http11Responder"/>
 /// (what <c>rawtls serve</c> runs), over one established TLS 1.3 loopback connection. Allocated is the whole
-/// process's per request, client included.
+/// process's per request, client included (the client allocates nothing per request).
 /// </summary>
 public class KeepAliveBenchmarks
 {
@@ -70,8 +70,13 @@ public class KeepAliveBenchmarks
         }
     }
 
+    /// <summary>
+    /// The client's async method uses a pooled state machine so that it does not allocate a task box per request
+    /// (it did, 126 B, when this returned <see cref="Task"/>): what remains in "Allocated" is the server's.
+    /// </summary>
     [Benchmark]
-    public async Task Request()
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask Request()
     {
         await _ssl!.WriteAsync(s_request);
         int read = 0;
