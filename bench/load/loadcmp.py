@@ -485,6 +485,10 @@ def main():
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
     os.makedirs(args.out, exist_ok=True)
     base = os.path.join(args.out, f"{stamp}-{args.name}")
+    n = 2
+    while os.path.exists(base + ".csv"):  # a second run on the same day keeps the first
+        base = os.path.join(args.out, f"{stamp}-{args.name}-{n}")
+        n += 1
     with open(base + ".csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
