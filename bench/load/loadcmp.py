@@ -3,7 +3,7 @@
 
 Started by bench/load/run.sh (which builds first). Standard library only.
 Every server gets the same ECDSA P-256 certificate (RSA-2048 for the RSA scenario) and answers
-"Hello from RawTls\\n" as text/plain. The server runs on core SERVER_CORE, the load generator on CLIENT_CORE.
+"Hello from RawTls\\n" as text/plain. The server runs on core 0, the load generator on core 1 (taskset).
 """
 
 import argparse
