@@ -10,6 +10,7 @@ internal static class CommandDispatcher
           rawtls serve [--listen HOST:PORT] [--data-dir DIR] [--cert FILE --key FILE [--chain FILE]]...
                        [--protocol http|echo] [--handshake-timeout DURATION] [--max-connections N]
                        [--threads N] [--ocsp-url URL] [--staple-cache DIR] [--stapling off|auto|require]
+                       [--tls 1.2|1.3] [--inline-completions]
           rawtls pki init --dir DIR [--ocsp-url URL] [--key ecdsa|rsa] [--must-staple]
           rawtls pki issue --dir DIR --name NAME [--name NAME ...] --out OUTDIR
           rawtls pki revoke --dir DIR --serial HEX
@@ -32,7 +33,7 @@ internal static class CommandDispatcher
             var rest = args.AsSpan(1).ToArray();
             return args[0] switch
             {
-                "serve" => await ServeCommand.RunAsync(CommandLine.Parse(rest)).ConfigureAwait(false),
+                "serve" => await ServeCommand.RunAsync(CommandLine.Parse(rest, "inline-completions")).ConfigureAwait(false),
                 "pki" => await PkiCommand.RunAsync(rest).ConfigureAwait(false),
                 "ocsp-responder" => await OcspResponderCommand.RunAsync(CommandLine.Parse(rest)).ConfigureAwait(false),
                 "check" => await CheckCommand.RunAsync(CommandLine.Parse(rest)).ConfigureAwait(false),

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using RawTls.Certificates;
 using RawTls.Cli.Protocols;
@@ -31,6 +32,13 @@ internal static class ServeCommand
         int maxConnections = cl.GetInt("max-connections", 10_000, 1, 1_000_000);
         int maxHandshakes = cl.GetInt("max-handshakes", 1_024, 1, 1_000_000);
         int threads = cl.GetInt("threads", 1, 1, 64);
+        SslProtocols tls = ParseTlsVersions(cl.Get("tls"));
+        if (cl.Flag("inline-completions"))
+        {
+            // Read once by the socket engine when the first socket is created, which is later than this line.
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        }
+
         string? ocspUrlText = cl.Get("ocsp-url");
         Uri? ocspUrl = null;
         if (ocspUrlText is not null && (!Uri.TryCreate(ocspUrlText, UriKind.Absolute, out ocspUrl) || ocspUrl.Scheme != Uri.UriSchemeHttp))
@@ -75,6 +83,7 @@ internal static class ServeCommand
             MaxConcurrentConnections = maxConnections,
             MaxConcurrentHandshakes = maxHandshakes,
             AcceptLoopsPerEndPoint = threads,
+            EnabledProtocols = tls,
             LoggerFactory = loggerFactory,
         };
         options.EndPoints.Add(listen);
@@ -148,6 +157,18 @@ internal static class ServeCommand
             ca?.Dispose();
         }
     }
+
+    /// <summary>The process-wide switch that runs socket completions on the epoll thread instead of the thread pool.</summary>
+    internal const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>Maps <c>--tls</c>: absent = the system's choice (1.2 and 1.3), <c>1.2</c> or <c>1.3</c> = only that version.</summary>
+    internal static SslProtocols ParseTlsVersions(string? value) => value switch
+    {
+        null => SslProtocols.None,
+        "1.2" => SslProtocols.Tls12,
+        "1.3" => SslProtocols.Tls13,
+        _ => throw new CommandLineException($"--tls must be 1.2 or 1.3, got '{value}'"),
+    };
 
     private static (DevCertificateAuthority Ca, bool Created) OpenDevPki(string pkiDir)
     {
