@@ -8,14 +8,25 @@ internal static class CommandDispatcher
 
         usage:
           rawtls serve [--listen HOST:PORT] [--data-dir DIR] [--cert FILE --key FILE [--chain FILE]]...
-                       [--protocol http|echo] [--handshake-timeout DURATION] [--max-connections N]
-                       [--threads N] [--ocsp-url URL] [--staple-cache DIR] [--stapling off|auto|require]
-                       [--tls 1.2|1.3] [--inline-completions]
+                       [--cert-dir DIR] [--protocol http|echo] [--handshake-timeout DURATION]
+                       [--max-connections N] [--threads N] [--ocsp-url URL] [--staple-cache DIR]
+                       [--stapling off|auto|require] [--watch on|off] [--tls 1.2|1.3] [--inline-completions]
           rawtls pki init --dir DIR [--ocsp-url URL] [--key ecdsa|rsa] [--must-staple]
           rawtls pki issue --dir DIR --name NAME [--name NAME ...] --out OUTDIR
           rawtls pki revoke --dir DIR --serial HEX
           rawtls ocsp-responder --pki DIR --listen HOST:PORT [--validity DURATION]
           rawtls check HOST:PORT [--ca FILE] [--servername NAME]
+
+        serve certificates:
+          --cert/--key/--chain  one set per certificate, repeated in that order; the first is the default
+                                for clients that send no or an unknown server name
+          --cert-dir DIR        each subdirectory of DIR (in name order) holding leaf.pem, leaf.key and
+                                chain.pem (or cert.pem, key.pem and chain.pem) is one certificate
+          without either, a development PKI in DATA-DIR/pki is served (created on first use)
+          certificates are chosen by the client's server name (exact or one-label *. wildcard names
+          from each certificate). Certificate files are watched: a change (or SIGHUP) reloads them
+          once the new set is complete and valid; until then the current certificate keeps serving.
+          --watch off           reload only on SIGHUP
 
         durations: 500ms, 10s, 5m, 2h, 7d (a bare number means seconds)
         """;

@@ -63,6 +63,18 @@ internal static class ServeCommand
             string other => throw new CommandLineException($"--log-level must be debug, info, warning or error, got '{other}'"),
         };
         List<(string Cert, string Key, string? Chain)> sets = ParseCertificateSets(cl);
+        bool watch = cl.Get("watch") switch
+        {
+            null or "on" => true,
+            "off" => false,
+            string other => throw new CommandLineException($"--watch must be on or off, got '{other}'"),
+        };
+        string? certDir = cl.Get("cert-dir");
+        if (certDir is not null)
+        {
+            sets.AddRange(ScanCertificateDirectory(certDir));
+        }
+
         cl.Get("cert");
         cl.Get("key");
         cl.Get("chain");
@@ -116,6 +128,7 @@ internal static class ServeCommand
             {
                 var certificate = ServerCertificateOptions.FromPemFiles(cert, key, chain);
                 certificate.OcspResponderUrl = ocspUrl;
+                certificate.Watch = watch;
                 options.Certificates.Add(certificate);
             }
 
@@ -141,6 +154,12 @@ internal static class ServeCommand
                 return 1;
             }
 
+            // SIGHUP reloads the certificate files (its default action would end the process).
+            using var reloadSignal = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                _ = ReloadAsync(server);
+            });
             PrintBanner(server, rootPath, protocol);
             await stopSignal.Task.ConfigureAwait(false);
             Console.WriteLine("stopping...");
@@ -238,6 +257,59 @@ internal static class ServeCommand
             cert = key = chain = null;
         }
     }
+
+    private static async Task ReloadAsync(TlsServer server)
+    {
+        Console.WriteLine("SIGHUP: reloading certificates");
+        try
+        {
+            foreach (CertificateReloadStatus status in await server.ReloadCertificatesAsync().ConfigureAwait(false))
+            {
+                Console.WriteLine(status.Error is null
+                    ? $"reload: {status.Result.ToString().ToLowerInvariant()}, serving serial {status.SerialNumber}"
+                    : $"reload: failed, still serving serial {status.SerialNumber}: {status.Error}");
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // stopping
+        }
+    }
+
+    /// <summary>
+    /// <c>--cert-dir DIR</c>: each subdirectory (in name order) holding leaf.pem/leaf.key[/chain.pem] or
+    /// cert.pem/key.pem[/chain.pem] is one certificate.
+    /// </summary>
+    private static List<(string, string, string?)> ScanCertificateDirectory(string dir)
+    {
+        if (!Directory.Exists(dir))
+        {
+            throw new CommandLineException($"--cert-dir {dir}: no such directory");
+        }
+
+        var sets = new List<(string, string, string?)>();
+        var subdirectories = Directory.GetDirectories(dir);
+        Array.Sort(subdirectories, StringComparer.Ordinal);
+        foreach (string sub in subdirectories)
+        {
+            string? chain = File.Exists(Path.Combine(sub, "chain.pem")) ? Path.GetFullPath(Path.Combine(sub, "chain.pem")) : null;
+            foreach (var (certName, keyName) in s_certDirLayouts)
+            {
+                string cert = Path.Combine(sub, certName), key = Path.Combine(sub, keyName);
+                if (File.Exists(cert) && File.Exists(key))
+                {
+                    sets.Add((Path.GetFullPath(cert), Path.GetFullPath(key), chain));
+                    break;
+                }
+            }
+        }
+
+        return sets.Count > 0
+            ? sets
+            : throw new CommandLineException($"--cert-dir {dir}: no subdirectory holds leaf.pem + leaf.key or cert.pem + key.pem");
+    }
+
+    private static readonly (string Cert, string Key)[] s_certDirLayouts = [("leaf.pem", "leaf.key"), ("cert.pem", "key.pem")];
 
     private static void PrintBanner(TlsServer server, string? rootPath, string protocol)
     {

@@ -43,6 +43,19 @@ public sealed class CertificateHolder
     /// <summary>Fetches a fresh OCSP response now instead of waiting for the schedule (no-op when stapling is off).</summary>
     public Task RefreshStapleAsync() => Stapler?.RefreshNowAsync() ?? Task.CompletedTask;
 
+    /// <summary>What the last reload of this certificate did, or null before the first.</summary>
+    public CertificateReloadStatus? LastReload { get; internal set; }
+
+    /// <summary>
+    /// Re-reads this certificate's files now and swaps the new certificate in once it passes every check (and, in
+    /// Require mode, has a valid staple). On failure the current certificate keeps serving; the result says why.
+    /// </summary>
+    public Task<CertificateReloadStatus> ReloadAsync(CancellationToken cancellationToken = default) =>
+        Runtime?.ReloadAsync(this, cancellationToken)
+        ?? Task.FromResult(new CertificateReloadStatus { Result = CertificateReloadResult.Unchanged, At = DateTimeOffset.UtcNow, SerialNumber = Current.Leaf.SerialNumber });
+
+    internal CertificateRuntime? Runtime { get; set; }
+
     /// <summary>Raised after every publication (on the publishing thread).</summary>
     public event EventHandler<StapledCertificateContext>? Published;
 

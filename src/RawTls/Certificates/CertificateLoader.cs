@@ -6,12 +6,18 @@ namespace RawTls.Certificates;
 /// <summary>Reads PEM and PKCS#12 certificates and checks them before anything is served with them.</summary>
 internal static class CertificateLoader
 {
-    public static CertificateBundle Load(ServerCertificateOptions options, DateTimeOffset now)
+    /// <summary>Loads and checks <paramref name="options"/>; file sources are read from <paramref name="files"/> when given.</summary>
+    public static CertificateBundle Load(ServerCertificateOptions options, DateTimeOffset now, CertificateFiles? files = null)
     {
+        if (options.Kind != CertificateSourceKind.InMemory)
+        {
+            files ??= CertificateFiles.Read(options);
+        }
+
         (X509Certificate2 leaf, List<X509Certificate2> others) = options.Kind switch
         {
-            CertificateSourceKind.PemFiles => LoadPem(options.CertificatePath!, options.KeyPath!, options.ChainPath),
-            CertificateSourceKind.PfxFile => LoadPfx(options.PfxPath!, options.PfxPassword),
+            CertificateSourceKind.PemFiles => LoadPem(files!, options.CertificatePath!, options.KeyPath!, options.ChainPath),
+            CertificateSourceKind.PfxFile => LoadPfx(files!, options.PfxPath!, options.PfxPassword),
             _ => (options.Certificate!, options.Chain is null ? [] : [.. options.Chain]),
         };
 
@@ -26,7 +32,8 @@ internal static class CertificateLoader
             throw new CertificateLoadException($"{what}: the certificate expired at {leaf.NotAfter.ToUniversalTime():u}.");
         }
 
-        return Assemble(leaf, others, what);
+        // A chain problem is named after the chain file when there is one: that is the file to fix.
+        return Assemble(leaf, others, options.ChainPath ?? what);
     }
 
     /// <summary>Orders the chain leaf → issuer → ..., drops self-signed roots and finds the leaf's issuer.</summary>
@@ -93,10 +100,10 @@ internal static class CertificateLoader
         }
     }
 
-    private static (X509Certificate2, List<X509Certificate2>) LoadPem(string certPath, string keyPath, string? chainPath)
+    private static (X509Certificate2, List<X509Certificate2>) LoadPem(CertificateFiles files, string certPath, string keyPath, string? chainPath)
     {
-        string certPem = ReadText(certPath, "certificate");
-        string keyPem = ReadText(keyPath, "private key");
+        string certPem = files.Text(certPath);
+        string keyPem = files.Text(keyPath);
         var certs = ParsePemCertificates(certPem, certPath);
         if (certs.Count == 0)
         {
@@ -117,7 +124,7 @@ internal static class CertificateLoader
         certs.RemoveAt(0);
         if (chainPath is not null)
         {
-            var chain = ParsePemCertificates(ReadText(chainPath, "chain"), chainPath);
+            var chain = ParsePemCertificates(files.Text(chainPath), chainPath);
             if (chain.Count == 0)
             {
                 throw new CertificateLoadException($"{chainPath}: no PEM certificate found in the chain file.");
@@ -129,14 +136,14 @@ internal static class CertificateLoader
         return (leaf, certs);
     }
 
-    private static (X509Certificate2, List<X509Certificate2>) LoadPfx(string path, string? password)
+    private static (X509Certificate2, List<X509Certificate2>) LoadPfx(CertificateFiles files, string path, string? password)
     {
         X509Certificate2Collection all;
         try
         {
-            all = X509CertificateLoader.LoadPkcs12CollectionFromFile(path, password, X509KeyStorageFlags.EphemeralKeySet);
+            all = X509CertificateLoader.LoadPkcs12Collection(files.Bytes(path), password, X509KeyStorageFlags.EphemeralKeySet);
         }
-        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        catch (CryptographicException ex)
         {
             throw new CertificateLoadException($"{path}: not a readable PKCS#12 file ({ex.Message})", ex);
         }
@@ -182,17 +189,5 @@ internal static class CertificateLoader
         }
 
         return list;
-    }
-
-    private static string ReadText(string path, string what)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new CertificateLoadException($"{path}: cannot read the {what} file ({ex.Message})", ex);
-        }
     }
 }

@@ -43,19 +43,33 @@ public sealed class ServerCertificateOptions
     /// <summary>OCSP responder to ask instead of the certificate's AIA URL.</summary>
     public Uri? OcspResponderUrl { get; set; }
 
+    /// <summary>
+    /// Watch the files and reload on change (debounced; the new set is swapped in only once it loads and passes
+    /// every check). Default true for file sources; in-memory certificates are never watched.
+    /// </summary>
+    public bool Watch { get; set; }
+
+    /// <summary>The files this certificate is read from, in a fixed order (empty for in-memory certificates).</summary>
+    internal string[] Files => Kind switch
+    {
+        CertificateSourceKind.PemFiles => ChainPath is null ? [CertificatePath!, KeyPath!] : [CertificatePath!, KeyPath!, ChainPath],
+        CertificateSourceKind.PfxFile => [PfxPath!],
+        _ => [],
+    };
+
     /// <summary>A certificate from PEM files.</summary>
     public static ServerCertificateOptions FromPemFiles(string certificatePath, string keyPath, string? chainPath = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(certificatePath);
         ArgumentException.ThrowIfNullOrEmpty(keyPath);
-        return new(CertificateSourceKind.PemFiles) { CertificatePath = certificatePath, KeyPath = keyPath, ChainPath = chainPath };
+        return new(CertificateSourceKind.PemFiles) { CertificatePath = certificatePath, KeyPath = keyPath, ChainPath = chainPath, Watch = true };
     }
 
     /// <summary>A certificate from a PKCS#12 (PFX) file holding the leaf, its key and the chain.</summary>
     public static ServerCertificateOptions FromPfxFile(string path, string? password = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return new(CertificateSourceKind.PfxFile) { PfxPath = path, PfxPassword = password };
+        return new(CertificateSourceKind.PfxFile) { PfxPath = path, PfxPassword = password, Watch = true };
     }
 
     /// <summary>An in-memory certificate with its private key, and its intermediates.</summary>

@@ -59,6 +59,19 @@ internal sealed class RawTlsMetrics : IDisposable
         Meter.CreateObservableGauge("rawtls.ocsp.status", () => Collect(statuses, s => s.Staple is null ? -1 : (double)(int)s.Staple.Status), null, "Served staple status: 0 good, 1 revoked, 2 unknown, -1 none.");
     }
 
+    /// <summary>Registers <c>rawtls.certificate.expires_in</c>: seconds until each served certificate's NotAfter, tagged by certificate.</summary>
+    public void ObserveCertificates(Func<IEnumerable<(string Certificate, DateTimeOffset NotAfter)>> certificates, TimeProvider time) =>
+        Meter.CreateObservableGauge("rawtls.certificate.expires_in", () => CollectExpiries(certificates, time), "s", "Seconds until the served certificate's NotAfter; tag certificate (its source).");
+
+    private static IEnumerable<Measurement<double>> CollectExpiries(Func<IEnumerable<(string Certificate, DateTimeOffset NotAfter)>> certificates, TimeProvider time)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        foreach (var (certificate, notAfter) in certificates())
+        {
+            yield return new Measurement<double>((notAfter - now).TotalSeconds, new KeyValuePair<string, object?>("certificate", certificate));
+        }
+    }
+
     private static IEnumerable<Measurement<double>> Collect(Func<IEnumerable<(string Certificate, RawTls.Ocsp.StapleStatus Status)>> statuses, Func<RawTls.Ocsp.StapleStatus, double?> value)
     {
         foreach (var (certificate, status) in statuses())

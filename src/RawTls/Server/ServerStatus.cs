@@ -46,6 +46,9 @@ public sealed record CertificateStatus
     /// <summary>Stapling state, or null when stapling is off.</summary>
     public StapleStatus? Stapling { get; init; }
 
+    /// <summary>What the last reload did, or null before the first.</summary>
+    public CertificateReloadStatus? LastReload { get; init; }
+
     internal static CertificateStatus From(CertificateHolder holder)
     {
         StapledCertificateContext current = holder.Current;
@@ -57,6 +60,7 @@ public sealed record CertificateStatus
             ContextVersion = current.Version,
             Serving = holder.IsServing,
             Stapling = holder.StaplingStatus,
+            LastReload = holder.LastReload,
         };
     }
 }

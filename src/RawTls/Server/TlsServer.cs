@@ -41,7 +41,6 @@ public sealed partial class TlsServer : IAsyncDisposable
     private readonly List<Task> _acceptLoops = [];
     private readonly long _handshakeTimeoutMs;
     private CertificateRuntime? _certificates;
-    private CertificateSelector? _selector;
     private ITimer? _heartbeat;
     private TaskCompletionSource? _drained;
     private int _handshaking;
@@ -75,7 +74,7 @@ public sealed partial class TlsServer : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = [];
 
     /// <summary>The served certificates, in configuration order (the first is the default).</summary>
-    public IReadOnlyList<CertificateHolder> Certificates => _selector?.Holders ?? [];
+    public IReadOnlyList<CertificateHolder> Certificates => _certificates?.Selector?.Holders ?? [];
 
     /// <summary>The meter with this server's instruments (name <c>RawTls</c>).</summary>
     public System.Diagnostics.Metrics.Meter Meter => Metrics.Meter;
@@ -95,7 +94,8 @@ public sealed partial class TlsServer : IAsyncDisposable
 
     internal TlsConnectionHandler Handler { get; }
 
-    internal CertificateSelector Selector => _selector!;
+    /// <summary>The selector now: one volatile read, replaced whole when a reload changes a certificate's names.</summary>
+    internal CertificateSelector Selector => _certificates!.Selector!;
 
     internal StreamPipeReaderOptions ReaderOptions { get; }
 
@@ -127,7 +127,7 @@ public sealed partial class TlsServer : IAsyncDisposable
         }
 
         _certificates = new CertificateRuntime(_options, CreateTemplate(), Metrics);
-        _selector = await _certificates.StartAsync(cancellationToken).ConfigureAwait(false);
+        await _certificates.StartAsync(cancellationToken).ConfigureAwait(false);
 
         var bound = new List<IPEndPoint>();
         try
@@ -175,6 +175,19 @@ public sealed partial class TlsServer : IAsyncDisposable
                 _acceptLoops.Add(AcceptLoopAsync(listener));
             }
         }
+    }
+
+    /// <summary>
+    /// Re-reads every file-based certificate now (what a file change or SIGHUP does) and swaps in each one whose files
+    /// changed and pass every check. A certificate that fails keeps serving its current version. One result per
+    /// certificate, in configuration order.
+    /// </summary>
+    public Task<IReadOnlyList<CertificateReloadStatus>> ReloadCertificatesAsync(CancellationToken cancellationToken = default)
+    {
+        CertificateRuntime runtime = _certificates is not null && Volatile.Read(ref _state) == 2
+            ? _certificates
+            : throw new InvalidOperationException("The server is not running.");
+        return runtime.ReloadAllAsync(cancellationToken);
     }
 
     /// <summary>

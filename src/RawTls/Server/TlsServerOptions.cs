@@ -20,6 +20,9 @@ public sealed class TlsServerOptions
     /// <summary>OCSP stapling settings shared by all certificates.</summary>
     public StaplingOptions Stapling { get; set; } = new();
 
+    /// <summary>Watching, reloading and expiry warnings of file-based certificates.</summary>
+    public CertificateReloadOptions Reload { get; set; } = new();
+
     /// <summary>What to do with a client whose server name matches no certificate. Default: serve the default certificate.</summary>
     public UnknownServerNamePolicy UnknownServerName { get; set; } = UnknownServerNamePolicy.UseDefaultCertificate;
 

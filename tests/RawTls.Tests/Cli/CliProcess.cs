@@ -10,6 +10,7 @@ internal sealed partial class CliProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _listeningPort;
 
     private CliProcess(Process process)
     {
@@ -29,7 +30,7 @@ internal sealed partial class CliProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    /// <summary>Starts <c>rawtls serve ...</c> and waits until it prints the port it listens on.</summary>
+    /// <summary>Starts <c>rawtls serve ...</c> and waits until it has printed its whole banner (port included).</summary>
     public static async Task<(CliProcess Process, int Port)> StartServeAsync(string workingDirectory, params string[] args)
     {
         var cli = Start(workingDirectory, ["serve", "--listen", "127.0.0.1:0", .. args]);
@@ -74,14 +75,18 @@ internal sealed partial class CliProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM (a graceful stop) and returns the exit code.</summary>
     public async Task<int> StopAsync()
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
-        {
-            await kill.WaitForExitAsync();
-        }
+        await SignalAsync("TERM");
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await _process.WaitForExitAsync(cts.Token);
         return _process.ExitCode;
+    }
+
+    /// <summary>Sends a signal (e.g. <c>HUP</c>) to the process.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync();
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -106,7 +111,11 @@ internal sealed partial class CliProcess : IAsyncDisposable
         Match m = ListeningLine().Match(line);
         if (m.Success)
         {
-            _port.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            _listeningPort = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (line == "Ctrl+C stops." && _listeningPort != 0)
+        {
+            _port.TrySetResult(_listeningPort); // the banner is complete and the signal handlers are in place
         }
     }
 

@@ -341,7 +341,7 @@ internal sealed class MetricsRecorder : IDisposable
         string? reason = null;
         foreach (var tag in tags)
         {
-            if (tag.Key == "reason")
+            if (tag.Key is "reason" or "result")
             {
                 reason = tag.Value as string;
             }

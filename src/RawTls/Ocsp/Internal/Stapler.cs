@@ -22,6 +22,12 @@ internal sealed class Stapler : IAsyncDisposable
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ITimer _timer;
     private readonly string _name;
+    private readonly StaplingMode _mode;
+    private readonly Lock _publishGate = new();
+    private bool _staged;
+    private bool _retired;
+    private StapledCertificateContext? _pending;
+    private bool _pendingServe;
     private int _refreshing;
     private Task _current = Task.CompletedTask;
     private OcspStaple? _held;
@@ -32,9 +38,21 @@ internal sealed class Stapler : IAsyncDisposable
     private string? _lastError;
     private DateTimeOffset? _lastAttempt;
 
-    public Stapler(CertificateHolder holder, CertificateBundle bundle, X509Certificate2 issuer, StaplingOptions options, StaplingServices services)
+    /// <param name="holder">Where contexts are published.</param>
+    /// <param name="bundle">The certificate this stapler keeps stapled.</param>
+    /// <param name="issuer">The leaf's issuer (OCSP needs it).</param>
+    /// <param name="mode">The effective stapling mode of <paramref name="bundle"/>.</param>
+    /// <param name="options">Stapling settings.</param>
+    /// <param name="services">Shared clock, client, cache, metrics and logs.</param>
+    /// <param name="staged">
+    /// True for a reloaded certificate: contexts are held back until <see cref="Activate"/>, so the new leaf can get
+    /// its staple before any handshake sees it.
+    /// </param>
+    public Stapler(CertificateHolder holder, CertificateBundle bundle, X509Certificate2 issuer, StaplingMode mode, StaplingOptions options, StaplingServices services, bool staged = false)
     {
         _holder = holder;
+        _mode = mode;
+        _staged = staged;
         _bundle = bundle;
         _options = options;
         _services = services;
@@ -49,11 +67,17 @@ internal sealed class Stapler : IAsyncDisposable
 
     public CertificateHolder Holder => _holder;
 
+    /// <summary>The certificate this stapler serves.</summary>
+    public CertificateBundle Bundle => _bundle;
+
+    /// <summary>The staple held now (validated; null when none), published or pending.</summary>
+    public OcspStaple? HeldStaple => Volatile.Read(ref _held);
+
     public StapleStatus Status => new()
     {
-        Mode = _holder.StaplingMode,
+        Mode = _mode,
         ResponderUrl = _responderUrl,
-        Staple = _holder.Current.Staple,
+        Staple = Volatile.Read(ref _staged) ? Volatile.Read(ref _held) : _holder.Current.Staple,
         Serving = _holder.IsServing,
         RevokedSeen = _revokedSeen,
         LastResult = _lastResult,
@@ -65,10 +89,45 @@ internal sealed class Stapler : IAsyncDisposable
     };
 
     /// <summary>Loads a cached staple, then starts the first fetch.</summary>
-    public void Start()
+    public void Start(OcspStaple? seed = null)
     {
-        LoadFromCache();
+        if (seed is not null)
+        {
+            // The same leaf under a new chain: the staple it had is still its staple (checked again all the same).
+            Accept(_validator.Validate(seed.Response), fromCache: true);
+        }
+
+        if (_held is null)
+        {
+            LoadFromCache();
+        }
+
         _ = RefreshNowAsync();
+    }
+
+    /// <summary>
+    /// Ends staging: publishes the staged context (the one with the staple, if one arrived) or else
+    /// <paramref name="initial"/>, and from now on publishes directly.
+    /// </summary>
+    public void Activate(StapledCertificateContext initial, bool serveInitial)
+    {
+        lock (_publishGate)
+        {
+            _staged = false;
+            _holder.Stapler = this;
+            _holder.StaplingMode = _mode;
+            _holder.Publish(_pending ?? initial, _pending is null ? serveInitial : _pendingServe);
+            _pending = null;
+        }
+    }
+
+    /// <summary>Stops publishing for good: a newer certificate took the holder over.</summary>
+    public void Retire()
+    {
+        lock (_publishGate)
+        {
+            _retired = true;
+        }
     }
 
     /// <summary>Runs a refresh now (or joins the one running).</summary>
@@ -266,7 +325,7 @@ internal sealed class Stapler : IAsyncDisposable
 
     private void Publish(OcspStaple? staple, System.Net.Security.SslStreamCertificateContext? runtimeContext = null)
     {
-        bool serve = staple is not null || _holder.StaplingMode != StaplingMode.Require;
+        bool serve = staple is not null || _mode != StaplingMode.Require;
         if (staple?.Status == OcspCertificateStatus.Revoked)
         {
             switch (_options.RevokedPolicy)
@@ -275,7 +334,7 @@ internal sealed class Stapler : IAsyncDisposable
                     serve = false;
                     break;
                 case RevokedCertificatePolicy.UseFallbackCertificate when _services.Fallback is not null:
-                    _holder.Publish(StapledContextFactory.Create(_services.Fallback, stapling: true, staple: null, _options.ExpiryMargin, _services.Time, _holder.NextVersion()), serve: true);
+                    Emit(StapledContextFactory.Create(_services.Fallback, stapling: true, staple: null, _options.ExpiryMargin, _services.Time, _holder.NextVersion()), serve: true);
                     return;
             }
         }
@@ -283,7 +342,29 @@ internal sealed class Stapler : IAsyncDisposable
         StapledCertificateContext context = runtimeContext is not null && staple is not null
             ? StapledContextFactory.FromRuntime(_bundle, runtimeContext, staple, _options.ExpiryMargin, _services.Time, _holder.NextVersion())
             : StapledContextFactory.Create(_bundle, stapling: _services.AdapterActive, staple, _options.ExpiryMargin, _services.Time, _holder.NextVersion());
-        _holder.Publish(context, serve);
+        Emit(context, serve);
+    }
+
+    /// <summary>Publishes into the holder, or keeps the context while staged; a retired stapler publishes nothing.</summary>
+    private void Emit(StapledCertificateContext context, bool serve)
+    {
+        // Off the handshake path: the lock only orders this stapler's publications against Activate and Retire.
+        lock (_publishGate)
+        {
+            if (_retired)
+            {
+                return;
+            }
+
+            if (_staged)
+            {
+                _pending = context;
+                _pendingServe = serve;
+                return;
+            }
+
+            _holder.Publish(context, serve);
+        }
     }
 
     private void DropIfExpired()

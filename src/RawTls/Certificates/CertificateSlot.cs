@@ -1,0 +1,34 @@
+using RawTls.Ocsp.Internal;
+
+namespace RawTls.Certificates;
+
+/// <summary>
+/// The runtime's state for one configured certificate: its holder (fixed for the server's life, so selector
+/// entries keep pointing at it) and what is served through it now. Written only under the reload gate.
+/// </summary>
+internal sealed class CertificateSlot(ServerCertificateOptions source, CertificateHolder holder, CertificateBundle bundle, IReadOnlyList<string> names)
+{
+    public ServerCertificateOptions Source { get; } = source;
+
+    public CertificateHolder Holder { get; } = holder;
+
+    /// <summary>The certificate served now.</summary>
+    public CertificateBundle Bundle { get; set; } = bundle;
+
+    /// <summary>The server names it answers.</summary>
+    public IReadOnlyList<string> Names { get; set; } = names;
+
+    /// <summary>The stapler of <see cref="Bundle"/>, or null when stapling is off for it.</summary>
+    public Stapler? Stapler { get; set; }
+
+    /// <summary>Hash of the file contents served now.</summary>
+    public byte[]? ServedHash { get; set; }
+
+    /// <summary>Hash of the contents (or of the error) of the last failed attempt: not reported again until they change.</summary>
+    public byte[]? FailedHash { get; set; }
+
+    /// <summary>File metadata seen at the last attempt; the poll compares against it.</summary>
+    public int SeenStamp { get; set; }
+
+    public bool Watched => Source.Watch && Source.Kind != CertificateSourceKind.InMemory;
+}

@@ -1,0 +1,155 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using RawTls.Certificates;
+using RawTls.DevPki;
+using RawTls.Tests.Infrastructure;
+
+namespace RawTls.Tests.Reload;
+
+/// <summary>Bad files never replace a good certificate: the old one keeps serving, the error names the file, a later good write wins.</summary>
+public class ReloadFailureTests
+{
+    public enum BadWrite
+    {
+        JunkCertificate,
+        MissingKeyFile,
+        WrongKey,
+        ExpiredCertificate,
+        ChainFromAnotherIssuer,
+        ChainWithImpostorIssuer,
+    }
+
+    [Theory]
+    [InlineData(BadWrite.JunkCertificate, "leaf.pem", "no PEM certificate")]
+    [InlineData(BadWrite.MissingKeyFile, "leaf.key", "cannot read the private key file")]
+    [InlineData(BadWrite.WrongKey, "leaf.key", "does not match")]
+    [InlineData(BadWrite.ExpiredCertificate, "leaf.pem", "expired")]
+    [InlineData(BadWrite.ChainFromAnotherIssuer, "chain.pem", "does not contain the issuer")]
+    [InlineData(BadWrite.ChainWithImpostorIssuer, "chain.pem", "did not sign")]
+    public async Task Bad_files_keep_the_old_certificate_serving_log_the_file_and_count_the_error(BadWrite bad, string file, string why)
+    {
+        await using var f = ReloadFixture.Create();
+        var (files, first) = f.AddCertificate("site", "localhost");
+        await f.StartAsync();
+        CertificateHolder holder = f.Server.Certificates[0];
+
+        switch (bad)
+        {
+            case BadWrite.JunkCertificate:
+                await File.WriteAllTextAsync(files.CertPath, "this is not a certificate\n");
+                break;
+            case BadWrite.MissingKeyFile:
+                File.Delete(files.KeyPath);
+                break;
+            case BadWrite.WrongKey:
+                using (X509Certificate2 other = f.Issue("localhost"))
+                {
+                    await File.WriteAllTextAsync(files.KeyPath, LeafFiles.KeyPem(other));
+                }
+
+                break;
+            case BadWrite.ExpiredCertificate:
+                DateTimeOffset now = DateTimeOffset.UtcNow;
+                using (X509Certificate2 expired = f.Ca.IssueLeaf(new DevLeafOptions { Names = ["localhost"], NotBefore = now.AddDays(-30), NotAfter = now.AddDays(-1) }))
+                {
+                    files.Write(expired, f.Ca.Intermediate);
+                }
+
+                break;
+            case BadWrite.ChainFromAnotherIssuer:
+                using (var stranger = DevCertificateAuthority.Create())
+                {
+                    await File.WriteAllTextAsync(files.ChainPath, LeafFiles.CertPem(stranger.Intermediate));
+                }
+
+                break;
+            case BadWrite.ChainWithImpostorIssuer:
+                // The issuer's name on a certificate with another key: the chain names the right issuer, which did not sign the leaf.
+                using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+                {
+                    var request = new CertificateRequest(f.Ca.Intermediate.SubjectName, key, HashAlgorithmName.SHA256);
+                    request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+                    using X509Certificate2 impostor = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+                    await File.WriteAllTextAsync(files.ChainPath, LeafFiles.CertPem(impostor));
+                }
+
+                break;
+        }
+
+        await TestServerFactory.WaitUntilAsync(() => f.LoadErrors >= 1, "the failed reload to be counted", TimeSpan.FromSeconds(5));
+        string path = Path.Combine(files.Directory, file);
+        string error = Assert.Single(f.Logs.At(LogLevel.Error));
+        Assert.Contains(path, error, StringComparison.Ordinal);
+        Assert.Contains(why, error, StringComparison.Ordinal);
+        Assert.Contains(first.SerialNumber, error, StringComparison.Ordinal); // says what is still served
+        Assert.Equal(CertificateReloadResult.Failed, holder.LastReload!.Result);
+        Assert.Contains(path, holder.LastReload.Error, StringComparison.Ordinal);
+        Assert.Equal(holder.LastReload, f.Server.GetStatus().Certificates[0].LastReload);
+
+        // Still the old certificate, still stapled.
+        var probe = await f.ProbeAsync();
+        Assert.Equal(first.SerialNumber, ReloadFixture.SerialOf(probe));
+        Assert.Null(f.Problem(probe));
+
+        // The same bad files are not reported again by the poll; a later good write is picked up.
+        await Task.Delay(700);
+        Assert.Equal(1, f.LoadErrors);
+        using X509Certificate2 good = f.Issue("localhost");
+        await files.WriteRenameOverAsync(good, f.Ca.Intermediate);
+        await f.WaitForSerialAsync(good.SerialNumber);
+        Assert.Null(f.Problem(await f.ProbeAsync()));
+        Assert.Equal(CertificateReloadResult.Reloaded, holder.LastReload!.Result);
+        Assert.Equal(1, f.LoadErrors);
+    }
+
+    [Fact]
+    public async Task Require_mode_keeps_the_old_certificate_when_the_new_leaf_gets_no_staple()
+    {
+        await using var f = ReloadFixture.Create();
+        var (files, first) = f.AddCertificate("site", "localhost");
+        await f.StartAsync(configure: o => o.Stapling.Mode = RawTls.Ocsp.StaplingMode.Require, configureCertificate: c => c.Watch = false);
+        Assert.True(f.Server.Certificates[0].IsServing);
+
+        using X509Certificate2 next = f.Issue("localhost");
+        f.Responder.FaultHook = _ => OcspFault.Status(503);
+        var results = await f.Server.ReloadCertificatesAsync();
+        Assert.Equal(CertificateReloadResult.Unchanged, results[0].Result); // same files: nothing to do
+
+        files.Write(next, f.Ca.Intermediate);
+        results = await f.Server.ReloadCertificatesAsync();
+        Assert.Equal(CertificateReloadResult.Failed, results[0].Result);
+        Assert.Contains("stapling is required", results[0].Error, StringComparison.Ordinal);
+        Assert.Equal(first.SerialNumber, ReloadFixture.SerialOf(await f.ProbeAsync()));
+
+        f.Responder.FaultHook = null;
+        results = await f.Server.ReloadCertificatesAsync();
+        Assert.Equal(CertificateReloadResult.Reloaded, results[0].Result);
+        var probe = await f.ProbeAsync();
+        Assert.Equal(next.SerialNumber, ReloadFixture.SerialOf(probe));
+        Assert.Null(f.Problem(probe));
+    }
+
+    [Fact]
+    public async Task Auto_mode_publishes_the_new_leaf_without_a_staple_when_the_responder_fails_and_says_so()
+    {
+        await using var f = ReloadFixture.Create();
+        var (files, _) = f.AddCertificate("site", "localhost");
+        await f.StartAsync(configure: o => o.Reload.StapleWait = TimeSpan.FromMilliseconds(500), configureCertificate: c => c.Watch = false);
+
+        using X509Certificate2 next = f.Issue("localhost");
+        files.Write(next, f.Ca.Intermediate);
+        f.Responder.FaultHook = _ => OcspFault.Status(503);
+        var status = await f.Server.Certificates[0].ReloadAsync();
+        Assert.Equal(CertificateReloadResult.Reloaded, status.Result);
+        var probe = await f.ProbeAsync();
+        Assert.Equal(next.SerialNumber, ReloadFixture.SerialOf(probe));
+        Assert.Null(probe.OcspResponse);
+        Assert.Contains(f.Logs.At(LogLevel.Warning), m => m.Contains("no valid OCSP staple for the new serial " + next.SerialNumber, StringComparison.Ordinal));
+
+        // The new leaf's own stapler keeps trying and staples once the responder answers.
+        f.Responder.FaultHook = null;
+        await f.Server.Certificates[0].RefreshStapleAsync();
+        Assert.Null(f.Problem(await f.ProbeAsync()));
+    }
+}
