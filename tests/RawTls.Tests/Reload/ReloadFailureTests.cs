@@ -77,7 +77,7 @@ public class ReloadFailureTests
                 break;
         }
 
-        await TestServerFactory.WaitUntilAsync(() => f.LoadErrors >= 1, "the failed reload to be counted", TimeSpan.FromSeconds(5));
+        await TestServerFactory.WaitUntilAsync(() => f.LoadErrors >= 1, "the failed reload to be counted", TimeSpan.FromSeconds(15));
         string path = Path.Combine(files.Directory, file);
         string error = Assert.Single(f.Logs.At(LogLevel.Error));
         Assert.Contains(path, error, StringComparison.Ordinal);
