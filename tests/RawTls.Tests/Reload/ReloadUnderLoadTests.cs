@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace RawTls.Tests.Reload;
 
 /// <summary>Certificate files rotated the ways real tools do it while new TLS connections keep arriving.</summary>
-[Collection(RawTls.Tests.Infrastructure.TimingSensitiveCollection.Name)]
+[Collection(RawTls.Tests.Infrastructure.TimingSensitive.Name)]
 public class ReloadUnderLoadTests(ITestOutputHelper output)
 {
     [Fact]

@@ -7,7 +7,7 @@ using static RawTls.Tests.Infrastructure.TestServerFactory;
 namespace RawTls.Tests.Server;
 
 /// <summary>Established connections that stall, and graceful stop with well- and badly-behaved handlers.</summary>
-[Collection(RawTls.Tests.Infrastructure.TimingSensitiveCollection.Name)]
+[Collection(RawTls.Tests.Infrastructure.TimingSensitive.Name)]
 public class TlsServerLifecycleTests
 {
     [Fact]

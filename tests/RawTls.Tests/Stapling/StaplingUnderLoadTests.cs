@@ -11,7 +11,7 @@ using RawTls.Tests.Infrastructure;
 namespace RawTls.Tests.Stapling;
 
 /// <summary>Handshakes under load while the stapled context is swapped every few milliseconds.</summary>
-[Collection(RawTls.Tests.Infrastructure.TimingSensitiveCollection.Name)]
+[Collection(RawTls.Tests.Infrastructure.TimingSensitive.Name)]
 public class StaplingUnderLoadTests
 {
     [Fact]

@@ -5,7 +5,7 @@ namespace RawTls.Tests.Infrastructure;
 /// parallel ones, so two cores shared with the rest of the suite do not distort what they measure.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class TimingSensitiveCollection
+public sealed class TimingSensitive
 {
     public const string Name = "Timing-sensitive";
 }
