@@ -164,7 +164,8 @@ internal sealed class RawTlsMetrics : IDisposable
 
     public void Dispose() => Meter.Dispose();
 
-    private static string ToSnakeCase(string name)
+    /// <summary>Metric tag spelling of an enum name: <c>CertIdMismatch</c> → <c>cert_id_mismatch</c>.</summary>
+    internal static string ToSnakeCase(string name)
     {
         var sb = new System.Text.StringBuilder(name.Length + 4);
         for (int i = 0; i < name.Length; i++)

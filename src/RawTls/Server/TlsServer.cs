@@ -27,7 +27,7 @@ namespace RawTls.Server;
 /// await server.StartAsync();
 /// </code>
 /// </example>
-public sealed partial class TlsServer : IAsyncDisposable
+public sealed class TlsServer : IAsyncDisposable
 {
     internal const int CloseTimeoutMilliseconds = 5_000;
     private const int MaxPooledStreams = 1_024;
@@ -387,9 +387,8 @@ public sealed partial class TlsServer : IAsyncDisposable
         }
     }
 
-    internal long HandshakeDeadline(long acceptedAt)
+    internal long HandshakeDeadline()
     {
-        _ = acceptedAt;
         return _handshakeTimeoutMs == 0 ? 0 : Environment.TickCount64 + _handshakeTimeoutMs;
     }
 

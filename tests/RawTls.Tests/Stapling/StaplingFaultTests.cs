@@ -33,38 +33,9 @@ public class StaplingFaultTests
     public async Task Fault_keeps_the_valid_staple_and_is_reported(string fault, string expectedResult)
     {
         await using var f = StaplingFixture.Create();
-        // The first staple is held from an hour ago, so a "rollback" response can be older than it yet unexpired.
-        byte[]? older = null;
         await f.StartServerAsync(o => o.Stapling.FetchTimeout = TimeSpan.FromSeconds(1));
         byte[] held = f.Holder.Current.Staple!.Response.ToArray();
-        DateTimeOffset now = f.Time.GetUtcNow();
-        OcspResponseBuilder Build() => new OcspResponseBuilder(f.Time).ForCertificate(f.Ca.Leaf, f.Ca.Intermediate).Good()
-            .ThisUpdate(now.AddMinutes(-1)).NextUpdate(now.AddHours(1)).SignedByIssuer(f.Ca.Intermediate);
-        if (fault == "rollback")
-        {
-            older = Build().ThisUpdate(now.AddMinutes(-30)).Build();
-        }
-
-        f.Responder.FaultHook = fault switch
-        {
-            "slow" => _ => OcspFault.Delayed(TimeSpan.FromSeconds(3)),
-            "http500" => _ => OcspFault.Status(500),
-            "garbage" => _ => OcspFault.RawBody("this is not DER"u8.ToArray(), contentType: "application/ocsp-response"),
-            "huge" => _ => OcspFault.RawBody(new byte[2 * 1024 * 1024], contentType: "application/ocsp-response"),
-            "wrong-signer" => _ => OcspFault.Response(Build().SignedByIssuer(f.Ca.Root).Build()),
-            "delegate-without-eku" => _ => OcspFault.Response(Build().SignedByDelegate(f.Ca.IssueOcspResponderCertificate(includeOcspSigningEku: false)).Build()),
-            "other-serial" => _ => OcspFault.Response(new OcspResponseBuilder(f.Time).ForSerial("0123456789", f.Ca.Intermediate).Good()
-                .ThisUpdate(now).NextUpdate(now.AddHours(1)).SignedByIssuer(f.Ca.Intermediate).Build()),
-            "expired" => _ => OcspFault.Response(Build().ThisUpdate(now.AddDays(-2)).NextUpdate(now.AddDays(-1)).Build()),
-            "future" => _ => OcspFault.Response(Build().ThisUpdate(now.AddHours(2)).NextUpdate(now.AddHours(3)).Build()),
-            "unknown" => _ => OcspFault.Response(Build().Unknown().Build()),
-            "trylater" => _ => OcspFault.Response(OcspResponseBuilder.BuildError(RawTls.DevPki.OcspResponseStatus.TryLater)),
-            "redirect-loop" => _ => OcspFault.Redirect(f.Responder.Url.ToString()),
-            "rollback" => _ => OcspFault.Response(older!),
-            "no-next-update" => _ => OcspFault.Response(Build().NextUpdate(null).Build()),
-            "drop" => _ => OcspFault.Drop(),
-            _ => throw new ArgumentException(fault),
-        };
+        f.Responder.FaultHook = FaultFor(fault, f);
 
         await f.Holder.RefreshStapleAsync();
 
@@ -85,29 +56,7 @@ public class StaplingFaultTests
     {
         _ = expectedResult;
         await using var f = StaplingFixture.Create();
-        DateTimeOffset now = f.Time.GetUtcNow();
-        OcspResponseBuilder Build() => new OcspResponseBuilder(f.Time).ForCertificate(f.Ca.Leaf, f.Ca.Intermediate).Good()
-            .ThisUpdate(now.AddMinutes(-1)).NextUpdate(now.AddHours(1)).SignedByIssuer(f.Ca.Intermediate);
-        f.Responder.FaultHook = fault switch
-        {
-            "slow" => _ => OcspFault.Delayed(TimeSpan.FromSeconds(3)),
-            "http500" => _ => OcspFault.Status(500),
-            "garbage" => _ => OcspFault.RawBody("junk"u8.ToArray()),
-            "huge" => _ => OcspFault.RawBody(new byte[2 * 1024 * 1024]),
-            "wrong-signer" => _ => OcspFault.Response(Build().SignedByIssuer(f.Ca.Root).Build()),
-            "delegate-without-eku" => _ => OcspFault.Response(Build().SignedByDelegate(f.Ca.IssueOcspResponderCertificate(includeOcspSigningEku: false)).Build()),
-            "other-serial" => _ => OcspFault.Response(new OcspResponseBuilder(f.Time).ForSerial("0123456789", f.Ca.Intermediate).Good()
-                .ThisUpdate(now).NextUpdate(now.AddHours(1)).SignedByIssuer(f.Ca.Intermediate).Build()),
-            "expired" => _ => OcspFault.Response(Build().ThisUpdate(now.AddDays(-2)).NextUpdate(now.AddDays(-1)).Build()),
-            "future" => _ => OcspFault.Response(Build().ThisUpdate(now.AddHours(2)).NextUpdate(now.AddHours(3)).Build()),
-            "unknown" => _ => OcspFault.Response(Build().Unknown().Build()),
-            "trylater" => _ => OcspFault.Response(OcspResponseBuilder.BuildError(RawTls.DevPki.OcspResponseStatus.TryLater)),
-            "redirect-loop" => _ => OcspFault.Redirect(f.Responder.Url.ToString()),
-            "rollback" => _ => OcspFault.Response(Build().ThisUpdate(now.AddMinutes(-30)).Build()),
-            "no-next-update" => _ => OcspFault.Response(Build().NextUpdate(null).Build()),
-            "drop" => _ => OcspFault.Drop(),
-            _ => throw new ArgumentException(fault),
-        };
+        f.Responder.FaultHook = FaultFor(fault, f);
 
         await f.StartServerAsync(o => o.Stapling.FetchTimeout = TimeSpan.FromSeconds(1));
 
@@ -121,5 +70,34 @@ public class StaplingFaultTests
         Assert.Null(f.Holder.Current.Staple);
         Assert.True(f.Holder.IsServing); // Auto mode: served unstapled
         Assert.Null((await f.ProbeAsync()).OcspResponse);
+    }
+
+    /// <summary>The responder behaviour for one fault; "rollback" answers a valid response 30 minutes older than any fresh one.</summary>
+    private static Func<OcspRequestContext, OcspFault?> FaultFor(string fault, StaplingFixture f)
+    {
+        DateTimeOffset now = f.Time.GetUtcNow();
+        OcspResponseBuilder Build() => new OcspResponseBuilder(f.Time).ForCertificate(f.Ca.Leaf, f.Ca.Intermediate).Good()
+            .ThisUpdate(now.AddMinutes(-1)).NextUpdate(now.AddHours(1)).SignedByIssuer(f.Ca.Intermediate);
+        byte[]? older = fault == "rollback" ? Build().ThisUpdate(now.AddMinutes(-30)).Build() : null;
+        return fault switch
+        {
+            "slow" => _ => OcspFault.Delayed(TimeSpan.FromSeconds(3)),
+            "http500" => _ => OcspFault.Status(500),
+            "garbage" => _ => OcspFault.RawBody("this is not DER"u8.ToArray(), contentType: "application/ocsp-response"),
+            "huge" => _ => OcspFault.RawBody(new byte[2 * 1024 * 1024], contentType: "application/ocsp-response"),
+            "wrong-signer" => _ => OcspFault.Response(Build().SignedByIssuer(f.Ca.Root).Build()),
+            "delegate-without-eku" => _ => OcspFault.Response(Build().SignedByDelegate(f.Ca.IssueOcspResponderCertificate(includeOcspSigningEku: false)).Build()),
+            "other-serial" => _ => OcspFault.Response(new OcspResponseBuilder(f.Time).ForSerial("0123456789", f.Ca.Intermediate).Good()
+                .ThisUpdate(now).NextUpdate(now.AddHours(1)).SignedByIssuer(f.Ca.Intermediate).Build()),
+            "expired" => _ => OcspFault.Response(Build().ThisUpdate(now.AddDays(-2)).NextUpdate(now.AddDays(-1)).Build()),
+            "future" => _ => OcspFault.Response(Build().ThisUpdate(now.AddHours(2)).NextUpdate(now.AddHours(3)).Build()),
+            "unknown" => _ => OcspFault.Response(Build().Unknown().Build()),
+            "trylater" => _ => OcspFault.Response(OcspResponseBuilder.BuildError(RawTls.DevPki.OcspResponseStatus.TryLater)),
+            "redirect-loop" => _ => OcspFault.Redirect(f.Responder.Url.ToString()),
+            "rollback" => _ => OcspFault.Response(older!),
+            "no-next-update" => _ => OcspFault.Response(Build().NextUpdate(null).Build()),
+            "drop" => _ => OcspFault.Drop(),
+            _ => throw new ArgumentException(fault),
+        };
     }
 }

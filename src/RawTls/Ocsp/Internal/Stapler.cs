@@ -256,7 +256,7 @@ internal sealed class Stapler : IAsyncDisposable
         switch (result.Verdict)
         {
             case OcspVerdict.Rejected:
-                Fail("rejected:" + RejectTag(result.RejectReason), result.Message, result.RejectReason == OcspRejectReason.TryLater ? LogLevel.Information : LogLevel.Warning, fromCache);
+                Fail("rejected:" + RawTlsMetrics.ToSnakeCase(result.RejectReason.ToString()), result.Message, result.RejectReason == OcspRejectReason.TryLater ? LogLevel.Information : LogLevel.Warning, fromCache);
                 return false;
             case OcspVerdict.Unknown:
                 Fail("unknown", "the responder does not know this certificate (status unknown)", LogLevel.Warning, fromCache);
@@ -527,21 +527,4 @@ internal sealed class Stapler : IAsyncDisposable
         OcspFetchOutcome.NoResponderUrl => "no_responder_url",
         _ => "error",
     };
-
-    private static string RejectTag(OcspRejectReason reason)
-    {
-        string name = reason.ToString();
-        var sb = new System.Text.StringBuilder(name.Length + 4);
-        for (int i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0)
-            {
-                sb.Append('_');
-            }
-
-            sb.Append(char.ToLowerInvariant(name[i]));
-        }
-
-        return sb.ToString();
-    }
 }

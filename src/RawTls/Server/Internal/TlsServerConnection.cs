@@ -15,7 +15,7 @@ namespace RawTls.Server.Internal;
 /// <c>Task.Run</c>), its own <see cref="IDuplexPipe"/>, and its async body uses a pooled state machine.
 /// </summary>
 #pragma warning disable CA1001 // _ssl is disposed by RunAsync's cleanup, which always runs
-internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, IDuplexPipe
+internal sealed class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, IDuplexPipe
 {
     private static readonly ServerOptionsSelectionCallback s_selectOptions = SelectOptions;
     private static long s_lastId;
@@ -143,7 +143,7 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
         var server = _server;
         try
         {
-            Volatile.Write(ref _deadline, server.HandshakeDeadline(_acceptedAt));
+            Volatile.Write(ref _deadline, server.HandshakeDeadline());
             _ssl = new SslStream(_stream, leaveInnerStreamOpen: true);
             try
             {
