@@ -18,9 +18,9 @@ public sealed partial class TlsServer
     {
         foreach (IPEndPoint key in _options.EndPointOptions.Keys)
         {
-            if (!_options.EndPoints.Contains(key))
+            if (!_options.EndPoints.Any(e => ReferenceEquals(e, key)))
             {
-                throw new InvalidOperationException($"TlsServerOptions.EndPointOptions has settings for {key}, which is not in EndPoints.");
+                throw new InvalidOperationException($"TlsServerOptions.EndPointOptions has settings for {key}, which is not in EndPoints (entries are keyed by the instance held there).");
             }
         }
 

@@ -72,10 +72,11 @@ public sealed class TlsServerOptions
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>
-    /// Settings of endpoints in <see cref="EndPoints"/> that need more than an address (PROXY protocol), keyed by
-    /// endpoint. An endpoint without an entry takes the defaults. <see cref="Listen(IPAddress, int, Action{ListenOptions})"/> fills both.
+    /// Settings of endpoints in <see cref="EndPoints"/> that need more than an address (PROXY protocol), keyed by the
+    /// endpoint instance held in <see cref="EndPoints"/> (so two port-0 endpoints stay apart). An endpoint without an
+    /// entry takes the defaults. <see cref="Listen(IPAddress, int, Action{ListenOptions})"/> fills both.
     /// </summary>
-    public IDictionary<IPEndPoint, ListenOptions> EndPointOptions { get; } = new Dictionary<IPEndPoint, ListenOptions>();
+    public IDictionary<IPEndPoint, ListenOptions> EndPointOptions { get; } = new Dictionary<IPEndPoint, ListenOptions>(ReferenceEqualityComparer.Instance);
 
     /// <summary>Adds an endpoint to listen on.</summary>
     public TlsServerOptions Listen(IPAddress address, int port)
