@@ -1,4 +1,5 @@
 using System.Net;
+using RawTls.Internal;
 
 namespace RawTls.Server;
 
@@ -37,32 +38,38 @@ public sealed class ListenOptions
     /// <summary>A header longer than this (v2 with many TLVs) closes the connection. Default 1,024 bytes; 108 to 65,551.</summary>
     public int MaxProxyHeaderBytes { get; set; } = 1024;
 
-    /// <summary>Throws when a setting is out of range; run by <see cref="TlsServer.StartAsync"/>.</summary>
+    internal ListenOptions Copy()
+    {
+        var copy = new ListenOptions
+        {
+            ProxyProtocol = ProxyProtocol,
+            ProxyHeaderTimeout = ProxyHeaderTimeout,
+            MaxProxyHeaderBytes = MaxProxyHeaderBytes,
+        };
+        foreach (IPNetwork network in ProxyTrustedNetworks)
+        {
+            copy.ProxyTrustedNetworks.Add(network);
+        }
+
+        return copy;
+    }
+
+    /// <summary>Throws when a setting is out of range (the error names the option and the range); run at start.</summary>
     internal void Validate(IPEndPoint endPoint)
     {
+        string path = $"TlsServerOptions.EndPointOptions[{endPoint}]";
+        OptionCheck.Range(path + ".ProxyProtocol", (int)ProxyProtocol, (int)ProxyProtocolMode.None, (int)ProxyProtocolMode.Any);
         if (ProxyProtocol == ProxyProtocolMode.None)
         {
             return;
         }
 
-        if (!Enum.IsDefined(ProxyProtocol))
-        {
-            throw new InvalidOperationException($"ListenOptions.ProxyProtocol for {endPoint} must be None, V1, V2 or Any, got {(int)ProxyProtocol}.");
-        }
-
         if (ProxyTrustedNetworks.Count == 0)
         {
-            throw new InvalidOperationException($"ListenOptions.ProxyTrustedNetworks for {endPoint} is empty: name the balancers' networks (e.g. 10.0.0.0/8) when ProxyProtocol is {ProxyProtocol}.");
+            OptionCheck.Throw(path + ".ProxyTrustedNetworks", "empty", "the balancers' networks, one or more (e.g. 10.0.0.0/8; 0.0.0.0/0 and ::/0 trust every source)");
         }
 
-        if (ProxyHeaderTimeout < MinProxyHeaderTimeout || ProxyHeaderTimeout > MaxProxyHeaderTimeout)
-        {
-            throw new InvalidOperationException($"ListenOptions.ProxyHeaderTimeout for {endPoint} must be between 100 ms and 60 s, got {ProxyHeaderTimeout}.");
-        }
-
-        if (MaxProxyHeaderBytes < MinProxyHeaderBytes || MaxProxyHeaderBytes > MaxProxyHeaderBytesLimit)
-        {
-            throw new InvalidOperationException($"ListenOptions.MaxProxyHeaderBytes for {endPoint} must be between {MinProxyHeaderBytes} and {MaxProxyHeaderBytesLimit}, got {MaxProxyHeaderBytes}.");
-        }
+        OptionCheck.Range(path + ".ProxyHeaderTimeout", ProxyHeaderTimeout, MinProxyHeaderTimeout, MaxProxyHeaderTimeout);
+        OptionCheck.Range(path + ".MaxProxyHeaderBytes", MaxProxyHeaderBytes, MinProxyHeaderBytes, MaxProxyHeaderBytesLimit);
     }
 }

@@ -10,33 +10,21 @@ public sealed partial class TlsServer
     internal ProxyRejectionReporter? ProxyReporter { get; private set; }
 
     /// <summary>
-    /// Validates <see cref="TlsServerOptions.EndPointOptions"/> and builds one entry per endpoint (null where no header is
-    /// expected), in <see cref="TlsServerOptions.EndPoints"/> order. Returns the shortest header timeout in ms, or
+    /// Builds one entry per endpoint (null where no header is expected), in <see cref="TlsServerOptions.EndPoints"/> order,
+    /// from the validated copy of the options. Returns the shortest header timeout in ms, or
     /// <see cref="long.MaxValue"/>, so the heartbeat enforces it in time.
     /// </summary>
     private long CreateProxySettings()
     {
-        foreach (IPEndPoint key in _options.EndPointOptions.Keys)
-        {
-            if (!_options.EndPoints.Any(e => ReferenceEquals(e, key)))
-            {
-                throw new InvalidOperationException($"TlsServerOptions.EndPointOptions has settings for {key}, which is not in EndPoints (entries are keyed by the instance held there).");
-            }
-        }
-
         long shortest = long.MaxValue;
         foreach (IPEndPoint endPoint in _options.EndPoints)
         {
             ProxyProtocolSettings? settings = null;
-            if (_options.EndPointOptions.TryGetValue(endPoint, out ListenOptions? listen))
+            if (_options.EndPointOptions.TryGetValue(endPoint, out ListenOptions? listen) && listen.ProxyProtocol != ProxyProtocolMode.None)
             {
-                listen.Validate(endPoint);
-                if (listen.ProxyProtocol != ProxyProtocolMode.None)
-                {
-                    ProxyReporter ??= new ProxyRejectionReporter(Meter, _logger, _options.TimeProvider);
-                    settings = new ProxyProtocolSettings(listen, ProxyReporter);
-                    shortest = Math.Min(shortest, settings.TimeoutMilliseconds);
-                }
+                ProxyReporter ??= new ProxyRejectionReporter(Meter, _logger, _options.TimeProvider);
+                settings = new ProxyProtocolSettings(listen, ProxyReporter);
+                shortest = Math.Min(shortest, settings.TimeoutMilliseconds);
             }
 
             _listenerProxies.Add(settings);

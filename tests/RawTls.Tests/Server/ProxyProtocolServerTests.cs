@@ -228,13 +228,12 @@ public sealed class ProxyProtocolServerTests
     [Fact]
     public async Task Bad_settings_fail_the_start_naming_the_option_and_its_range()
     {
-        var empty = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(l => l.ProxyTrustedNetworks.Clear()));
-        Assert.Contains("ListenOptions.ProxyTrustedNetworks", empty.Message, StringComparison.Ordinal);
-        var timeout = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(l => l.ProxyHeaderTimeout = TimeSpan.FromMilliseconds(10)));
-        Assert.Contains("ListenOptions.ProxyHeaderTimeout", timeout.Message, StringComparison.Ordinal);
-        Assert.Contains("between 100 ms and 60 s", timeout.Message, StringComparison.Ordinal);
-        var size = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(l => l.MaxProxyHeaderBytes = 100));
-        Assert.Contains("ListenOptions.MaxProxyHeaderBytes for 127.0.0.1:0 must be between 108 and 65551", size.Message, StringComparison.Ordinal);
+        var empty = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => StartAsync(l => l.ProxyTrustedNetworks.Clear()));
+        Assert.Contains("TlsServerOptions.EndPointOptions[127.0.0.1:0].ProxyTrustedNetworks is empty", empty.Message, StringComparison.Ordinal);
+        var timeout = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => StartAsync(l => l.ProxyHeaderTimeout = TimeSpan.FromMilliseconds(10)));
+        Assert.Contains(".ProxyHeaderTimeout is 00:00:00.0100000; allowed: 00:00:00.1000000 to 00:01:00.", timeout.Message, StringComparison.Ordinal);
+        var size = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => StartAsync(l => l.MaxProxyHeaderBytes = 100));
+        Assert.Contains(".MaxProxyHeaderBytes is 100; allowed: 108 to 65,551.", size.Message, StringComparison.Ordinal);
         var stray = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(server: o => o.EndPointOptions[new IPEndPoint(IPAddress.Loopback, 1)] = new ListenOptions()));
         Assert.Contains("EndPointOptions", stray.Message, StringComparison.Ordinal);
     }
