@@ -49,6 +49,8 @@ public sealed partial class TlsServerOptions
             copy.EndPoints.Add(endPoint);
         }
 
+        CopyEndPointOptions(copy);
+
         foreach (ServerCertificateOptions certificate in certificates.Certificates)
         {
             copy.Certificates.Add(certificate);
