@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Org.BouncyCastle.Crypto;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
@@ -25,7 +27,7 @@ public sealed partial class OcspResponder : IAsyncDisposable
     private readonly AsymmetricKeyParameter _intermediateKey;
     private readonly AsymmetricKeyParameter _rootKey;
     private readonly string _intermediateSerial;
-    private WebApplication? _app;
+    private KestrelServer? _server;
     private Func<OcspRequestContext, OcspFault?>? _faultHook;
     private byte[]? _lastRequest;
     private long _requestCount;
@@ -111,53 +113,52 @@ public sealed partial class OcspResponder : IAsyncDisposable
     /// <summary>Stops listening and closes every connection; requests held in a fault delay end at once.</summary>
     public async Task StopAsync()
     {
-        if (Interlocked.Exchange(ref _stopping, 1) != 0 || _app is null)
+        if (Interlocked.Exchange(ref _stopping, 1) != 0 || _server is null)
         {
             return;
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(bound.Token).ConfigureAwait(false);
+        await _server.StopAsync(bound.Token).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        if (_app is not null)
-        {
-            await _app.DisposeAsync().ConfigureAwait(false);
-        }
+        _server?.Dispose();
 
         _stop.Dispose();
     }
 
+    /// <summary>
+    /// Kestrel without the generic host: the server, its socket transport and a one-delegate application.
+    /// The host's DI, configuration and middleware layers would add startup time to every <c>rawtls serve</c>
+    /// run with the development PKI, and the responder needs none of them.
+    /// </summary>
     private async Task ListenAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrelCore();
-        ListenOptions? listen = null;
-        builder.WebHost.ConfigureKestrel(k =>
+        var kestrel = new KestrelServerOptions
         {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestLineSize = _options.MaxHeaderBytes;
-            k.Limits.MaxRequestHeadersTotalSize = _options.MaxHeaderBytes;
-            k.Limits.MaxRequestBodySize = _options.MaxRequestBodyBytes;
-            k.Limits.MaxConcurrentConnections = _options.MaxConnections;
-            k.Limits.KeepAliveTimeout = _options.IdleTimeout;
-            k.Limits.RequestHeadersTimeout = _options.RequestTimeout;
-            k.Listen(_options.EndPoint, o =>
-            {
-                o.Protocols = HttpProtocols.Http1;
-                listen = o;
-            });
+            AddServerHeader = false,
+            ApplicationServices = new ServiceCollection().AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance).BuildServiceProvider(),
+        };
+        kestrel.Limits.MaxRequestLineSize = _options.MaxHeaderBytes;
+        kestrel.Limits.MaxRequestHeadersTotalSize = _options.MaxHeaderBytes;
+        kestrel.Limits.MaxRequestBodySize = _options.MaxRequestBodyBytes;
+        kestrel.Limits.MaxConcurrentConnections = _options.MaxConnections;
+        kestrel.Limits.KeepAliveTimeout = _options.IdleTimeout;
+        kestrel.Limits.RequestHeadersTimeout = _options.RequestTimeout;
+        ListenOptions? listen = null;
+        kestrel.Listen(_options.EndPoint, o =>
+        {
+            o.Protocols = HttpProtocols.Http1;
+            listen = o;
         });
-        WebApplication app = builder.Build();
-        app.Run(HandleAsync);
-        _app = app;
-        await app.StartAsync(_stop.Token).ConfigureAwait(false);
+        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance);
+        _server = new KestrelServer(Options.Create(kestrel), transport, NullLoggerFactory.Instance);
+        await _server.StartAsync(new Application(this), _stop.Token).ConfigureAwait(false);
 
         EndPoint = listen?.IPEndPoint ?? _options.EndPoint;
         string host = EndPoint.Address.Equals(IPAddress.Any) ? "127.0.0.1"
