@@ -1,4 +1,4 @@
-using RawTls.Server;
+using RawTls.Certificates;
 
 namespace RawTls.Cli.Commands.Operations;
 
@@ -21,40 +21,24 @@ internal sealed record CertificateDocument(
     bool? FromCache,
     bool RevokedSeen)
 {
-    public static CertificateDocument From(CertificateStatus c, DateTimeOffset now)
+    public static CertificateDocument From(CertificateStatus c)
     {
-        var s = c.Stapling;
-        var staple = s?.Staple;
         return new CertificateDocument(
-            NameOf(c.Subject),
+            c.Name,
             c.SerialNumber,
             c.NotAfter,
             c.Serving,
-            (s?.Mode ?? RawTls.Ocsp.StaplingMode.Off).ToString().ToLowerInvariant(),
-            staple is null ? "none" : staple.Status.ToString().ToLowerInvariant(),
-            staple?.ThisUpdate,
-            staple?.NextUpdate,
-            staple is null ? null : Math.Round((now - staple.ThisUpdate).TotalSeconds),
-            s?.NextRefresh,
-            s?.LastResult,
-            s?.LastError,
-            s?.LastAttempt,
-            s?.ConsecutiveFailures ?? 0,
-            null, // the snapshot does not say yet where the staple came from
-            s?.RevokedSeen ?? false);
-    }
-
-    private static string NameOf(string subject)
-    {
-        foreach (string part in subject.Split(','))
-        {
-            string p = part.Trim();
-            if (p.StartsWith("CN=", StringComparison.Ordinal))
-            {
-                return p[3..];
-            }
-        }
-
-        return subject;
+            c.Mode.ToString().ToLowerInvariant(),
+            c.Staple.ToString().ToLowerInvariant(),
+            c.ThisUpdate,
+            c.NextUpdate,
+            c.StapleAge is { } age ? Math.Round(age.TotalSeconds) : null,
+            c.NextRefresh,
+            c.LastFetchOutcome,
+            c.LastFetchError,
+            c.LastFetch,
+            c.ConsecutiveFailures,
+            c.Stapling is null ? null : c.StapleFromStore,
+            c.Stapling?.RevokedSeen ?? false);
     }
 }

@@ -19,5 +19,5 @@ internal sealed record StatusDocument(
         status.RejectedConnections,
         status.HandshakesCompleted,
         status.HandshakesFailed,
-        [.. status.Certificates.Select(c => CertificateDocument.From(c, now))]);
+        [.. status.Certificates.Select(CertificateDocument.From)]);
 }
