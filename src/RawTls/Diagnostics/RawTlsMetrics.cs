@@ -30,9 +30,11 @@ internal sealed class RawTlsMetrics : IDisposable
     private long _failedCount;
     private readonly long[] _failedByReason = new long[s_reasonTags.Length];
 
-    public RawTlsMetrics()
+    /// <param name="meterFactory">Creates the meter (a host's, so its listeners and lifetime apply); null: a standalone meter.</param>
+    public RawTlsMetrics(IMeterFactory? meterFactory = null)
     {
-        Meter = new Meter(MeterName, typeof(RawTlsMetrics).Assembly.GetName().Version?.ToString());
+        string? version = typeof(RawTlsMetrics).Assembly.GetName().Version?.ToString();
+        Meter = meterFactory?.Create(new MeterOptions(MeterName) { Version = version }) ?? new Meter(MeterName, version);
         _accepted = Meter.CreateCounter<long>("rawtls.connections.accepted", "{connection}", "Connections accepted.");
         _active = Meter.CreateUpDownCounter<long>("rawtls.connections.active", "{connection}", "Connections open now (handshaking or established).");
         _rejected = Meter.CreateCounter<long>("rawtls.connections.rejected", "{connection}", "Connections closed at accept by a limit; tag reason.");
