@@ -17,8 +17,9 @@ internal static class RawTlsRegistration
         string path = string.Empty;
         if (configuration is not null)
         {
-            options.Bind(configuration, static b => b.ErrorOnUnknownConfiguration = true);
             path = (configuration as IConfigurationSection)?.Path ?? string.Empty;
+            string root = path;
+            options.Configure(o => StrictBinding.Bind(configuration, o, new ConfigPath(root)));
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RawTlsOptions>>(new RawTlsOptionsValidator(path, requireEndpoints)));
