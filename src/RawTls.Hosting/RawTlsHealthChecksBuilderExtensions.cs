@@ -26,7 +26,6 @@ public static class RawTlsHealthChecksBuilderExtensions
             name,
             sp => new RawTlsStaplingHealthCheck(
                 sp.GetService<ICertificateSource>() ?? throw new InvalidOperationException("RawTls stapling health check: call AddRawTls or AddRawTlsStapling on the services first."),
-                sp.GetService<TimeProvider>() ?? TimeProvider.System,
                 margin),
             failureStatus: null,
             tags));

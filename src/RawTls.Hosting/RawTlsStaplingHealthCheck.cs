@@ -11,21 +11,19 @@ namespace RawTls.Hosting;
 public sealed class RawTlsStaplingHealthCheck : IHealthCheck
 {
     private readonly ICertificateSource _source;
-    private readonly TimeProvider _time;
     private readonly TimeSpan? _margin;
 
-    internal RawTlsStaplingHealthCheck(ICertificateSource source, TimeProvider time, TimeSpan? margin)
+    internal RawTlsStaplingHealthCheck(ICertificateSource source, TimeSpan? margin)
     {
         _source = source;
-        _time = time;
         _margin = margin;
     }
 
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var inputs = _source.Certificates.Select(StapleHealthInput.From).ToList();
-        var (status, description, data) = StaplingHealthPolicy.Evaluate(inputs, _time.GetUtcNow(), _margin);
+        // The snapshot is taken on the server's clock (the host's TimeProvider).
+        var (status, description, data) = StaplingHealthPolicy.Evaluate(_source.GetStatus(), _margin);
         return Task.FromResult(new HealthCheckResult(status, description, data: data));
     }
 }

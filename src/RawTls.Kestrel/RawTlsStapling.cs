@@ -50,8 +50,8 @@ public sealed class RawTlsStapling : IAsyncDisposable
     /// <summary>The served certificates, in configuration order (the first is the default); empty before start.</summary>
     public IReadOnlyList<CertificateHolder> Certificates => _certificates.Certificates;
 
-    /// <summary>The <c>RawTls</c> meter with the stapling and certificate instruments.</summary>
-    public Meter Meter => _certificates.Meter;
+    /// <summary>The <c>RawTls</c> meter with the stapling and certificate instruments (null before start unless a host's meter factory was given).</summary>
+    public Meter? Meter => _certificates.Meter;
 
     /// <summary>True once <see cref="StartAsync"/> completed.</summary>
     public bool IsStarted => Volatile.Read(ref _state) == 2;
@@ -88,6 +88,10 @@ public sealed class RawTlsStapling : IAsyncDisposable
         _started.TrySetResult();
     }
 
+    /// <summary>Every certificate's state now (serial, staple, schedule, last fetch); empty before start.</summary>
+    public CertificateSetStatus GetStatus() =>
+        _certificates.GetStatus() ?? new CertificateSetStatus { At = Options.TimeProvider.GetUtcNow(), AdapterActive = true, Certificates = [] };
+
     /// <summary>Re-reads every file-based certificate now and swaps in those that changed and pass every check; one result each.</summary>
     public Task<IReadOnlyList<CertificateReloadStatus>> ReloadCertificatesAsync(CancellationToken cancellationToken = default) =>
         IsStarted ? _certificates.ReloadAsync(cancellationToken) : throw new InvalidOperationException("RawTls stapling is not started.");
@@ -114,13 +118,8 @@ public sealed class RawTlsStapling : IAsyncDisposable
     internal SslServerAuthenticationOptions Select(string? serverName) =>
         _certificates.Select(serverName) ?? throw Refused(serverName);
 
-    private AuthenticationException Refused(string? serverName)
-    {
-        CertificateHolder? holder = _certificates.Holder(serverName);
-        return holder is null
-            ? new AuthenticationException($"RawTls: no certificate for server name '{serverName}' and unknown names are refused.")
-            : new AuthenticationException($"RawTls: certificate {holder.Current.Leaf.Subject} is not served now (stapling {holder.StaplingMode} without a valid staple, or revoked under StopServing).");
-    }
+    private static AuthenticationException Refused(string? serverName) =>
+        new($"RawTls: no certificate may be served for server name '{serverName}' (an unknown name under RefuseHandshake, Require without a valid staple, or revoked under StopServing).");
 
     private static bool AllowMissingClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
         errors is SslPolicyErrors.None or SslPolicyErrors.RemoteCertificateNotAvailable;

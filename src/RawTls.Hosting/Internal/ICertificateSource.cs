@@ -2,9 +2,9 @@ using RawTls.Certificates;
 
 namespace RawTls.Hosting.Internal;
 
-/// <summary>Where the health check reads the served certificates from: a hosted server or the Kestrel integration.</summary>
+/// <summary>Where the health check reads the certificates' state from: a hosted server or the Kestrel integration.</summary>
 internal interface ICertificateSource
 {
-    /// <summary>The served certificates now; empty before start.</summary>
-    IReadOnlyList<CertificateHolder> Certificates { get; }
+    /// <summary>Every certificate's state now, or null before start.</summary>
+    CertificateSetStatus? GetStatus();
 }

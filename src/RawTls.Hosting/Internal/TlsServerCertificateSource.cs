@@ -6,5 +6,5 @@ namespace RawTls.Hosting.Internal;
 /// <summary>The certificates of the hosted <see cref="TlsServer"/>.</summary>
 internal sealed class TlsServerCertificateSource(TlsServer server) : ICertificateSource
 {
-    public IReadOnlyList<CertificateHolder> Certificates => server.Certificates;
+    public CertificateSetStatus? GetStatus() => server.CertificateSet?.GetStatus();
 }

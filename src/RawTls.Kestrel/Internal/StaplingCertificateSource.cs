@@ -6,5 +6,5 @@ namespace RawTls.Kestrel.Internal;
 /// <summary>The certificates of the Kestrel stapling set, for the health check.</summary>
 internal sealed class StaplingCertificateSource(RawTlsStapling stapling) : ICertificateSource
 {
-    public IReadOnlyList<CertificateHolder> Certificates => stapling.Certificates;
+    public CertificateSetStatus? GetStatus() => stapling.IsStarted ? stapling.GetStatus() : null;
 }

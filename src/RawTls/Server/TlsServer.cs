@@ -32,7 +32,7 @@ public sealed class TlsServer : IAsyncDisposable
     internal const int CloseTimeoutMilliseconds = 5_000;
     private const int MaxPooledStreams = 1_024;
 
-    private readonly TlsServerOptions _options;
+    private TlsServerOptions _options; // the caller's until StartAsync, then the validated copy
     private readonly ILogger _logger;
     private readonly ConnectionTable _table;
     private readonly System.Collections.Concurrent.ConcurrentQueue<SocketStream> _streamPool = new();
@@ -40,7 +40,7 @@ public sealed class TlsServer : IAsyncDisposable
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly long _handshakeTimeoutMs;
-    private CertificateRuntime? _certificates;
+    private CertificateSet? _certificates;
     private ITimer? _heartbeat;
     private TaskCompletionSource? _drained;
     private int _handshaking;
@@ -64,7 +64,7 @@ public sealed class TlsServer : IAsyncDisposable
         _handshakeTimeoutMs = options.HandshakeTimeout <= TimeSpan.Zero || options.HandshakeTimeout == Timeout.InfiniteTimeSpan
             ? 0
             : (long)Math.Max(1, options.HandshakeTimeout.TotalMilliseconds);
-        Metrics = new RawTlsMetrics(options.MeterFactory);
+        Metrics = new RawTlsMetrics(RawTlsMetrics.CreateMeter(options.MeterFactory));
         var pool = options.MemoryPool;
         ReaderOptions = new StreamPipeReaderOptions(pool, bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true);
         WriterOptions = new StreamPipeWriterOptions(pool, minimumBufferSize: 4096, leaveOpen: true);
@@ -74,7 +74,10 @@ public sealed class TlsServer : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = [];
 
     /// <summary>The served certificates, in configuration order (the first is the default).</summary>
-    public IReadOnlyList<CertificateHolder> Certificates => _certificates?.Selector?.Holders ?? [];
+    public IReadOnlyList<CertificateHolder> Certificates => _certificates?.Certificates ?? [];
+
+    /// <summary>The certificate set the server serves from (status, per-certificate reload), available after <see cref="StartAsync"/>.</summary>
+    public CertificateSet? CertificateSet => _certificates;
 
     /// <summary>The meter with this server's instruments (name <c>RawTls</c>).</summary>
     public System.Diagnostics.Metrics.Meter Meter => Metrics.Meter;
@@ -89,21 +92,19 @@ public sealed class TlsServer : IAsyncDisposable
         RejectedConnections = Metrics.Rejected,
         HandshakesCompleted = Metrics.HandshakesCompleted,
         HandshakesFailed = Metrics.HandshakesFailed,
-        Certificates = [.. Certificates.Select(CertificateStatus.From)],
+        Certificates = _certificates?.GetStatus().Certificates ?? [],
     };
 
     internal TlsConnectionHandler Handler { get; }
 
     /// <summary>The selector now: one volatile read, replaced whole when a reload changes a certificate's names.</summary>
-    internal CertificateSelector Selector => _certificates!.Selector!;
+    internal CertificateSelector Selector => _certificates!.Selector;
 
     internal StreamPipeReaderOptions ReaderOptions { get; }
 
     internal StreamPipeWriterOptions WriterOptions { get; }
 
     internal CancellationToken StoppingToken => _stopping.Token;
-
-    internal CertificateRuntime? CertificateRuntime => _certificates;
 
     /// <summary>
     /// Loads the certificates, obtains their first OCSP staples (bounded wait), binds the listeners and
@@ -116,18 +117,17 @@ public sealed class TlsServer : IAsyncDisposable
             throw new InvalidOperationException("The server was already started.");
         }
 
-        if (_options.EndPoints.Count == 0)
+        try
         {
-            throw new InvalidOperationException("No endpoint to listen on: add one with TlsServerOptions.Listen.");
+            _options = _options.ValidatedCopy();
+        }
+        catch
+        {
+            Volatile.Write(ref _state, 0);
+            throw;
         }
 
-        if (_options.Certificates.Count == 0)
-        {
-            throw new InvalidOperationException("No certificate: add one to TlsServerOptions.Certificates.");
-        }
-
-        _certificates = new CertificateRuntime(_options, CreateTemplate(), Metrics);
-        await _certificates.StartAsync(cancellationToken).ConfigureAwait(false);
+        _certificates = await CertificateSet.StartAsync(_options.CertificateSetView(CreateTemplate()), Metrics, cancellationToken).ConfigureAwait(false);
 
         var bound = new List<IPEndPoint>();
         try
@@ -184,10 +184,10 @@ public sealed class TlsServer : IAsyncDisposable
     /// </summary>
     public Task<IReadOnlyList<CertificateReloadStatus>> ReloadCertificatesAsync(CancellationToken cancellationToken = default)
     {
-        CertificateRuntime runtime = _certificates is not null && Volatile.Read(ref _state) == 2
+        CertificateSet set = _certificates is not null && Volatile.Read(ref _state) == 2
             ? _certificates
             : throw new InvalidOperationException("The server is not running.");
-        return runtime.ReloadAllAsync(cancellationToken);
+        return set.ReloadAsync(cancellationToken);
     }
 
     /// <summary>

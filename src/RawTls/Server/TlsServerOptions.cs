@@ -8,8 +8,8 @@ using RawTls.Ocsp;
 
 namespace RawTls.Server;
 
-/// <summary>Settings of a <see cref="TlsServer"/>. Read once by <see cref="TlsServer.StartAsync"/>.</summary>
-public sealed class TlsServerOptions
+/// <summary>Settings of a <see cref="TlsServer"/>. Validated and copied by <see cref="TlsServer.StartAsync"/>: later changes do not reach a running server.</summary>
+public sealed partial class TlsServerOptions
 {
     /// <summary>Addresses to listen on. Port 0 picks a free port (see <see cref="TlsServer.LocalEndPoints"/>).</summary>
     public IList<IPEndPoint> EndPoints { get; } = new List<IPEndPoint>();
