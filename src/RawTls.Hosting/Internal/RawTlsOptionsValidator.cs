@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
-using RawTls.Ocsp;
+using RawTls.Server;
 
 namespace RawTls.Hosting.Internal;
 
@@ -65,13 +65,6 @@ internal sealed class RawTlsOptionsValidator(string sectionPath, bool requireEnd
             }
         }
 
-        Positive(root["HandshakeTimeout"], options.HandshakeTimeout, Fail);
-        NotNegative(root["IdleTimeout"], options.IdleTimeout, Fail);
-        NotNegative(root["ShutdownTimeout"], options.ShutdownTimeout, Fail);
-        Range(root["MaxConcurrentConnections"], options.MaxConcurrentConnections, 1, int.MaxValue, Fail);
-        Range(root["MaxConcurrentHandshakes"], options.MaxConcurrentHandshakes, 1, int.MaxValue, Fail);
-        Range(root["ListenBacklog"], options.ListenBacklog, 1, 65535, Fail);
-        Range(root["AcceptLoopsPerEndPoint"], options.AcceptLoopsPerEndPoint, 1, 64, Fail);
         for (int i = 0; i < options.ApplicationProtocols.Count; i++)
         {
             string alpn = options.ApplicationProtocols[i];
@@ -81,8 +74,11 @@ internal sealed class RawTlsOptionsValidator(string sectionPath, bool requireEnd
             }
         }
 
-        CheckStapling(options.Stapling, root["Stapling"], Fail);
-        CheckReload(options.Reload, root["Reload"], Fail);
+        if (failures.Count == 0)
+        {
+            LibraryRanges(options, root, requireEndpoints, Fail);
+        }
+
         return failures;
     }
 
@@ -132,50 +128,6 @@ internal sealed class RawTlsOptionsValidator(string sectionPath, bool requireEnd
         }
     }
 
-    private static void CheckStapling(StaplingOptions stapling, ConfigPath at, Action<ConfigPath, string> fail)
-    {
-        Positive(at["FetchTimeout"], stapling.FetchTimeout, fail);
-        Range(at["MaxResponseBytes"], stapling.MaxResponseBytes, 1024, 16 * 1024 * 1024, fail);
-        Range(at["MaxRedirects"], stapling.MaxRedirects, 0, 10, fail);
-        NotNegative(at["StartupWait"], stapling.StartupWait, fail);
-        NotNegative(at["ClockSkew"], stapling.ClockSkew, fail);
-        NotNegative(at["ExpiryMargin"], stapling.ExpiryMargin, fail);
-        Positive(at["MinRefreshInterval"], stapling.MinRefreshInterval, fail);
-        Positive(at["RetryBaseDelay"], stapling.RetryBaseDelay, fail);
-        if (stapling.MaxRefreshInterval < stapling.MinRefreshInterval)
-        {
-            fail(at["MaxRefreshInterval"], $"{stapling.MaxRefreshInterval} is below MinRefreshInterval ({stapling.MinRefreshInterval})");
-        }
-
-        if (stapling.RetryMaxDelay < stapling.RetryBaseDelay)
-        {
-            fail(at["RetryMaxDelay"], $"{stapling.RetryMaxDelay} is below RetryBaseDelay ({stapling.RetryBaseDelay})");
-        }
-
-        if (stapling.Jitter is < 0 or > 0.5 || double.IsNaN(stapling.Jitter))
-        {
-            fail(at["Jitter"], $"{stapling.Jitter} is out of range (0-0.5)");
-        }
-
-        if (!Enum.IsDefined(stapling.Mode))
-        {
-            fail(at["Mode"], $"'{stapling.Mode}' is not Off, Auto or Require");
-        }
-
-        if (stapling.RevokedPolicy == RevokedCertificatePolicy.UseFallbackCertificate && stapling.FallbackCertificate is null)
-        {
-            fail(at["RevokedPolicy"], "UseFallbackCertificate needs StaplingOptions.FallbackCertificate (set it in code with Configure)");
-        }
-    }
-
-    private static void CheckReload(RawTls.Certificates.CertificateReloadOptions reload, ConfigPath at, Action<ConfigPath, string> fail)
-    {
-        NotNegative(at["Debounce"], reload.Debounce, fail);
-        NotNegative(at["PollInterval"], reload.PollInterval, fail);
-        NotNegative(at["StapleWait"], reload.StapleWait, fail);
-        NotNegative(at["ExpiryWarning"], reload.ExpiryWarning, fail);
-    }
-
     private static void Required(ConfigPath key, string? path, Action<ConfigPath, string> fail)
     {
         if (string.IsNullOrEmpty(path))
@@ -196,27 +148,32 @@ internal sealed class RawTlsOptionsValidator(string sectionPath, bool requireEnd
         }
     }
 
-    private static void Positive(ConfigPath key, TimeSpan? value, Action<ConfigPath, string> fail)
+    /// <summary>
+    /// The allowed ranges have one owner, the library: its own start-time check runs on the mapped options, and the
+    /// option it names (<c>TlsServerOptions.Stapling.Jitter</c>) is reported as the key (<c>RawTls:Stapling:Jitter</c>).
+    /// It stops at the first value out of range.
+    /// </summary>
+    private static void LibraryRanges(RawTlsOptions options, ConfigPath root, bool requireEndpoints, Action<ConfigPath, string> fail)
     {
-        if (value is { } v && v <= TimeSpan.Zero && v != Timeout.InfiniteTimeSpan)
+        var mapped = new TlsServerOptions();
+        ServerOptionsMapper.Apply(options, mapped);
+        if (!requireEndpoints)
         {
-            fail(key, $"{v} must be positive (e.g. \"00:00:10\")");
+            mapped.EndPoints.Add(new IPEndPoint(IPAddress.Loopback, 0)); // Kestrel listens; the check wants one
+        }
+
+        try
+        {
+            _ = mapped.ValidatedCopy();
+        }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName is { } option && option.StartsWith(OptionsPrefix, StringComparison.Ordinal)
+            && !option.EndsWith(".FallbackCertificate", StringComparison.Ordinal)) // set in code after binding; the server checks it at start
+        {
+            string key = option[OptionsPrefix.Length..].Replace('.', ':').Replace("[", ":", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal);
+            string message = ex.Message.Split(" (Parameter", 2)[0];
+            fail(root[key], message.StartsWith(option, StringComparison.Ordinal) ? message[option.Length..].TrimStart() : message);
         }
     }
 
-    private static void NotNegative(ConfigPath key, TimeSpan? value, Action<ConfigPath, string> fail)
-    {
-        if (value is { } v && v < TimeSpan.Zero && v != Timeout.InfiniteTimeSpan)
-        {
-            fail(key, $"{v} must not be negative");
-        }
-    }
-
-    private static void Range(ConfigPath key, int? value, int min, int max, Action<ConfigPath, string> fail)
-    {
-        if (value is { } v && (v < min || v > max))
-        {
-            fail(key, $"{v} is out of range ({min}-{max})");
-        }
-    }
+    private const string OptionsPrefix = nameof(TlsServerOptions) + ".";
 }
