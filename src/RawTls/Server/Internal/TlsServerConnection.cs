@@ -15,7 +15,7 @@ namespace RawTls.Server.Internal;
 /// <c>Task.Run</c>), its own <see cref="IDuplexPipe"/>, and its async body uses a pooled state machine.
 /// </summary>
 #pragma warning disable CA1001 // _ssl is disposed by RunAsync's cleanup, which always runs
-internal sealed class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, IDuplexPipe
+internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, IDuplexPipe
 {
     private static readonly ServerOptionsSelectionCallback s_selectOptions = SelectOptions;
     private static long s_lastId;
@@ -198,6 +198,7 @@ internal sealed class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, 
                 Volatile.Write(ref _deadline, Environment.TickCount64 + TlsServer.CloseTimeoutMilliseconds);
                 await _ssl!.ShutdownAsync().ConfigureAwait(false);
                 _socket.Shutdown(SocketShutdown.Send);
+                await LingerAsync().ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or AuthenticationException)
