@@ -59,7 +59,7 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
 
     public PipeWriter Output => _output ?? ThrowNotEstablished<PipeWriter>();
 
-    public override EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+    public override EndPoint? RemoteEndPoint => _clientEndPoint ?? _socket.RemoteEndPoint;
 
     public override EndPoint? LocalEndPoint => _socket.LocalEndPoint;
 
@@ -144,6 +144,11 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
         try
         {
             Volatile.Write(ref _deadline, server.HandshakeDeadline());
+            if (!await AcceptProxyHeaderAsync().ConfigureAwait(false))
+            {
+                return;
+            }
+
             _ssl = new SslStream(_stream, leaveInnerStreamOpen: true);
             try
             {
