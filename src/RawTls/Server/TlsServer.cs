@@ -27,7 +27,7 @@ namespace RawTls.Server;
 /// await server.StartAsync();
 /// </code>
 /// </example>
-public sealed class TlsServer : IAsyncDisposable
+public sealed partial class TlsServer : IAsyncDisposable
 {
     internal const int CloseTimeoutMilliseconds = 5_000;
     private const int MaxPooledStreams = 1_024;
@@ -38,6 +38,7 @@ public sealed class TlsServer : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<SocketStream> _streamPool = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Socket> _listeners = [];
+    private readonly List<ProxyProtocolSettings?> _listenerProxies = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly long _handshakeTimeoutMs;
     private CertificateSet? _certificates;
@@ -127,6 +128,7 @@ public sealed class TlsServer : IAsyncDisposable
             throw;
         }
 
+        long proxyTimeoutMs = CreateProxySettings();
         _certificates = await CertificateSet.StartAsync(_options.CertificateSetView(CreateTemplate()), Metrics, cancellationToken).ConfigureAwait(false);
 
         var bound = new List<IPEndPoint>();
@@ -164,15 +166,15 @@ public sealed class TlsServer : IAsyncDisposable
         // A tenth of the shortest enabled timeout, so a deadline is enforced within 10 % of it (and a disabled
         // handshake timeout does not make the scan run every 50 ms).
         long idleMs = _options.IdleTimeout <= TimeSpan.Zero || _options.IdleTimeout == Timeout.InfiniteTimeSpan ? 0 : (long)_options.IdleTimeout.TotalMilliseconds;
-        long shortest = Math.Min(_handshakeTimeoutMs == 0 ? long.MaxValue : _handshakeTimeoutMs, idleMs == 0 ? long.MaxValue : idleMs);
+        long shortest = Math.Min(Math.Min(_handshakeTimeoutMs == 0 ? long.MaxValue : _handshakeTimeoutMs, idleMs == 0 ? long.MaxValue : idleMs), proxyTimeoutMs);
         long period = shortest == long.MaxValue ? 1000 : Math.Clamp(shortest / 10, 50, 1000);
         _heartbeat = TimeProvider.System.CreateTimer(static s => ((TlsServer)s!).OnHeartbeat(), this, TimeSpan.FromMilliseconds(period), TimeSpan.FromMilliseconds(period));
         Volatile.Write(ref _state, 2);
-        foreach (var listener in _listeners)
+        for (int l = 0; l < _listeners.Count; l++)
         {
             for (int i = 0; i < Math.Max(1, _options.AcceptLoopsPerEndPoint); i++)
             {
-                _acceptLoops.Add(AcceptLoopAsync(listener));
+                _acceptLoops.Add(AcceptLoopAsync(_listeners[l], _listenerProxies[l]));
             }
         }
     }
@@ -300,7 +302,7 @@ public sealed class TlsServer : IAsyncDisposable
     private static bool AllowMissingClientCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate, System.Security.Cryptography.X509Certificates.X509Chain? chain, SslPolicyErrors errors)
         => errors == SslPolicyErrors.None || errors == SslPolicyErrors.RemoteCertificateNotAvailable;
 
-    private async Task AcceptLoopAsync(Socket listener)
+    private async Task AcceptLoopAsync(Socket listener, ProxyProtocolSettings? proxy)
     {
         await Task.Yield(); // leave StartAsync; the loop runs on the thread pool
         EndPoint endPoint = listener.LocalEndPoint!;
@@ -323,11 +325,11 @@ public sealed class TlsServer : IAsyncDisposable
                 continue;
             }
 
-            Accept(socket);
+            Accept(socket, proxy);
         }
     }
 
-    private void Accept(Socket socket)
+    private void Accept(Socket socket, ProxyProtocolSettings? proxy)
     {
         long acceptedAt = Stopwatch.GetTimestamp();
         if (Interlocked.Increment(ref _handshaking) > _options.MaxConcurrentHandshakes)
@@ -357,6 +359,7 @@ public sealed class TlsServer : IAsyncDisposable
         }
 
         connection.Slot = slot;
+        connection.ProxySettings = proxy;
         socket.NoDelay = true;
         Metrics.ConnectionAccepted();
         ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);

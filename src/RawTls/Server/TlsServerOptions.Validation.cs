@@ -50,6 +50,8 @@ public sealed partial class TlsServerOptions
             copy.EndPoints.Add(endPoint);
         }
 
+        CopyEndPointOptions(copy);
+
         foreach (ServerCertificateOptions certificate in certificates.Certificates)
         {
             copy.Certificates.Add(certificate);

@@ -15,7 +15,7 @@ namespace RawTls.Server.Internal;
 /// <c>Task.Run</c>), its own <see cref="IDuplexPipe"/>, and its async body uses a pooled state machine.
 /// </summary>
 #pragma warning disable CA1001 // _ssl is disposed by RunAsync's cleanup, which always runs
-internal sealed class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, IDuplexPipe
+internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, IDuplexPipe
 {
     private static readonly ServerOptionsSelectionCallback s_selectOptions = SelectOptions;
     private static long s_lastId;
@@ -59,7 +59,7 @@ internal sealed class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, 
 
     public PipeWriter Output => _output ?? ThrowNotEstablished<PipeWriter>();
 
-    public override EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+    public override EndPoint? RemoteEndPoint => _clientEndPoint ?? _socket.RemoteEndPoint;
 
     public override EndPoint? LocalEndPoint => _socket.LocalEndPoint;
 
@@ -144,6 +144,11 @@ internal sealed class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, 
         try
         {
             Volatile.Write(ref _deadline, server.HandshakeDeadline());
+            if (!await AcceptProxyHeaderAsync().ConfigureAwait(false))
+            {
+                return;
+            }
+
             _ssl = new SslStream(_stream, leaveInnerStreamOpen: true);
             try
             {
@@ -198,6 +203,7 @@ internal sealed class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, 
                 Volatile.Write(ref _deadline, Environment.TickCount64 + TlsServer.CloseTimeoutMilliseconds);
                 await _ssl!.ShutdownAsync().ConfigureAwait(false);
                 _socket.Shutdown(SocketShutdown.Send);
+                await LingerAsync().ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or AuthenticationException)
