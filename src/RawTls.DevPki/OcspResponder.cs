@@ -202,8 +202,17 @@ public sealed class OcspResponder : IAsyncDisposable
     private byte[] CreateResponse(OcspReq request)
     {
         Req[] list = request.GetRequestList();
-        bool byIntermediate = list.All(r => r.GetCertID().MatchesIssuer(_intermediate));
-        bool byRoot = !byIntermediate && list.All(r => r.GetCertID().MatchesIssuer(_root));
+        bool byIntermediate, byRoot;
+        try
+        {
+            byIntermediate = list.All(r => r.GetCertID().MatchesIssuer(_intermediate));
+            byRoot = !byIntermediate && list.All(r => r.GetCertID().MatchesIssuer(_root));
+        }
+        catch (Exception ex) when (ex is OcspException or Org.BouncyCastle.Security.SecurityUtilityException)
+        {
+            return OcspResponseBuilder.BuildError(OcspResponseStatus.MalformedRequest); // a CertID hash we cannot compute
+        }
+
         if (!byIntermediate && !byRoot)
         {
             return OcspResponseBuilder.BuildError(OcspResponseStatus.Unauthorized);
@@ -538,6 +547,9 @@ public sealed class OcspResponder : IAsyncDisposable
     };
 
     /// <summary>Decodes the base64 OCSP request in a GET path, tolerating percent-encoding, raw '+' and '/', base64url and a path prefix.</summary>
+    /// <summary>Leading path segments <see cref="DecodeGetTarget"/> skips at most while looking for the base64 request.</summary>
+    internal const int MaxPathSegmentsTried = 16;
+
     internal static byte[]? DecodeGetTarget(string target)
     {
         string path = target;
@@ -558,8 +570,9 @@ public sealed class OcspResponder : IAsyncDisposable
         byte[]? firstDecoded = null;
 
         // Base64 may contain '/', so try the whole path first and then without each leading segment (a responder URL with a path).
+        // Bounded: each try decodes the rest of the path, so trying every segment of a long path costs quadratic time.
         string candidate = path;
-        while (candidate.Length > 0)
+        for (int tries = 0; candidate.Length > 0 && tries < MaxPathSegmentsTried; tries++)
         {
             byte[]? der = DecodeBase64(candidate);
             if (der is not null)
