@@ -47,6 +47,7 @@ SCENARIOS = {
 SERVERS = {
     "rawtls": ("rawtls serve --stapling off", ["hs13", "keepalive", "resumed", "hs12", "rsa13"]),
     "rawtls-inline": ("rawtls serve --stapling off --inline-completions", ["hs13", "keepalive", "resumed", "hs12", "rsa13"]),
+    "rawtls-baseline": ("rawtls serve --stapling off, an earlier build given with --baseline", ["hs13", "keepalive", "resumed", "hs12", "rsa13"]),
     "rawtls-stapled": ("rawtls serve (default: stapling auto, dev PKI + local OCSP responder)", ["hs13", "keepalive"]),
     "kestrel": ("Kestrel (bench/RawTls.KestrelPeer)", ["hs13", "keepalive", "resumed", "hs12", "rsa13"]),
     "nginx": ("nginx worker_processes 1", ["hs13", "keepalive", "resumed", "hs12", "rsa13"]),
@@ -276,10 +277,11 @@ http {{
     return prefix, path
 
 
-def server_command(server, port, certs, tls_cap, work, data_dir):
+def server_command(server, port, certs, tls_cap, work, data_dir, baseline=None):
     env = {}
-    if server in ("rawtls", "rawtls-inline"):
-        cmd = [RAWTLS, "serve", "--listen", f"127.0.0.1:{port}", "--cert", certs["cert"], "--key", certs["key"],
+    if server in ("rawtls", "rawtls-inline", "rawtls-baseline"):
+        binary = os.path.join(baseline, "RawTls.Cli") if server == "rawtls-baseline" else RAWTLS
+        cmd = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--cert", certs["cert"], "--key", certs["key"],
                "--chain", certs["chain"], "--stapling", "off", "--log-level", "warning", "--data-dir", os.path.join(work, "unused")]
         if server == "rawtls-inline":
             cmd.append("--inline-completions")
@@ -390,7 +392,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=5, help="unmeasured seconds per server and scenario before its first measurement, for JIT tiering (default 5)")
     ap.add_argument("--reps", type=int, default=3, help="measurements per server and scenario (default 3)")
     ap.add_argument("--connections", type=int, default=32, help="concurrent connections of the load tool (default 32)")
-    ap.add_argument("--servers", default=",".join(SERVERS), help="comma-separated subset of: " + ",".join(SERVERS))
+    ap.add_argument("--servers", default=None, help="comma-separated subset of: " + ",".join(SERVERS) + " (default: all; rawtls-baseline only with --baseline)")
+    ap.add_argument("--baseline", default=None, help="directory of an earlier RawTls.Cli build, measured as rawtls-baseline in the same run (before/after)")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset of: " + ",".join(SCENARIOS))
     ap.add_argument("--name", default="load-comparison", help="results file name suffix")
     ap.add_argument("--out", default=os.path.join(ROOT, "perf-results"), help="results directory")
@@ -398,7 +401,11 @@ def main():
     args = ap.parse_args()
     if args.quick:
         args.duration, args.reps, args.warmup = 2, 1, 1
+    if args.servers is None:
+        args.servers = ",".join(s for s in SERVERS if s != "rawtls-baseline" or args.baseline)
     servers = [s for s in args.servers.split(",") if s]
+    if "rawtls-baseline" in servers and not (args.baseline and os.path.exists(os.path.join(args.baseline, "RawTls.Cli"))):
+        ap.error("rawtls-baseline needs --baseline DIR with a RawTls.Cli build in it")
     scenarios = [s for s in args.scenarios.split(",") if s]
     for s in servers:
         if s not in SERVERS:
@@ -437,7 +444,7 @@ def main():
             running = {}
             for server in dict.fromkeys(sv for _, sv in plan):
                 port = free_port()
-                cmd, env = server_command(server, port, certs, cap, work, data_dir)
+                cmd, env = server_command(server, port, certs, cap, work, data_dir, args.baseline)
                 running[server] = (start(cmd, f"{server}-{key_kind}-{cap or 'any'}", work, env), port)
             try:
                 for server, (p, port) in running.items():

@@ -7,6 +7,7 @@ from html import escape
 COLORS = {
     "rawtls": "#1f77b4",
     "rawtls-inline": "#17becf",
+    "rawtls-baseline": "#7f7f7f",
     "rawtls-stapled": "#9467bd",
     "kestrel": "#ff7f0e",
     "nginx": "#2ca02c",

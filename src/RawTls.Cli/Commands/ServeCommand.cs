@@ -33,11 +33,7 @@ internal static class ServeCommand
         int maxHandshakes = cl.GetInt("max-handshakes", 1_024, 1, 1_000_000);
         int threads = cl.GetInt("threads", 1, 1, 64);
         SslProtocols tls = ParseTlsVersions(cl.Get("tls"));
-        if (cl.Flag("inline-completions"))
-        {
-            // Read once by the socket engine when the first socket is created, which is later than this line.
-            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
-        }
+        bool inlineHandlers = cl.Flag("inline-completions"); // this server only (TlsServerOptions.UnsafeInlineHandlers)
 
         string? ocspUrlText = cl.Get("ocsp-url");
         Uri? ocspUrl = null;
@@ -97,6 +93,7 @@ internal static class ServeCommand
             AcceptLoopsPerEndPoint = threads,
             EnabledProtocols = tls,
             LoggerFactory = loggerFactory,
+            UnsafeInlineHandlers = inlineHandlers,
         };
         options.EndPoints.Add(listen);
         options.Stapling.Mode = stapling;
@@ -176,9 +173,6 @@ internal static class ServeCommand
             ca?.Dispose();
         }
     }
-
-    /// <summary>The process-wide switch that runs socket completions on the epoll thread instead of the thread pool.</summary>
-    internal const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
     /// <summary>Maps <c>--tls</c>: absent = the system's choice (1.2 and 1.3), <c>1.2</c> or <c>1.3</c> = only that version.</summary>
     internal static SslProtocols ParseTlsVersions(string? value) => value switch
