@@ -1,17 +1,20 @@
 using System.Net.Security;
 using RawTls.Ocsp;
+using RawTls.Stapling.Internal;
 
 namespace RawTls.Certificates;
 
 /// <summary>
 /// One served certificate slot. Holds the current <see cref="StapledCertificateContext"/> and the
 /// <see cref="SslServerAuthenticationOptions"/> built for it, published together through one volatile
-/// reference: handshakes read it without locks, writers (stapling refresh, reload) replace it whole.
+/// reference: handshakes read it without locks, writers (stapling refresh, reload) replace it whole. Owns the
+/// stapler of the certificate it serves now.
 /// </summary>
 public sealed class CertificateHolder
 {
     private readonly SslServerAuthenticationOptions _template;
     private volatile Publication _publication;
+    private Stapler? _stapler;
     private long _version;
 
     internal CertificateHolder(ServerCertificateOptions source, StaplingMode mode, SslServerAuthenticationOptions template, StapledCertificateContext initial, bool serve)
@@ -27,7 +30,7 @@ public sealed class CertificateHolder
     public ServerCertificateOptions Source { get; }
 
     /// <summary>The effective stapling mode (Require for Must-Staple certificates).</summary>
-    public StaplingMode StaplingMode { get; internal set; }
+    public StaplingMode StaplingMode { get; private set; }
 
     /// <summary>The context handshakes are served with now.</summary>
     public StapledCertificateContext Current => _publication.Context;
@@ -36,25 +39,23 @@ public sealed class CertificateHolder
     public bool IsServing => _publication.Options is not null;
 
     /// <summary>The stapling state now, or null when stapling is off for this certificate.</summary>
-    public StapleStatus? StaplingStatus => Stapler?.Status;
+    public StapleStatus? StaplingStatus => Volatile.Read(ref _stapler)?.Status;
 
-    internal Ocsp.Internal.Stapler? Stapler { get; set; }
+    /// <summary>The stapler of the certificate served now, or null when stapling is off for it.</summary>
+    internal Stapler? Stapler => Volatile.Read(ref _stapler);
 
     /// <summary>Fetches a fresh OCSP response now instead of waiting for the schedule (no-op when stapling is off).</summary>
-    public Task RefreshStapleAsync() => Stapler?.RefreshNowAsync() ?? Task.CompletedTask;
+    public Task RefreshStapleAsync() => Volatile.Read(ref _stapler)?.RefreshNowAsync() ?? Task.CompletedTask;
 
     /// <summary>What the last reload of this certificate did, or null before the first.</summary>
     public CertificateReloadStatus? LastReload { get; internal set; }
 
-    /// <summary>
-    /// Re-reads this certificate's files now and swaps the new certificate in once it passes every check (and, in
-    /// Require mode, has a valid staple). On failure the current certificate keeps serving; the result says why.
-    /// </summary>
-    public Task<CertificateReloadStatus> ReloadAsync(CancellationToken cancellationToken = default) =>
-        Runtime?.ReloadAsync(this, cancellationToken)
-        ?? Task.FromResult(new CertificateReloadStatus { Result = CertificateReloadResult.Unchanged, At = DateTimeOffset.UtcNow, SerialNumber = Current.Leaf.SerialNumber });
-
-    internal CertificateRuntime? Runtime { get; set; }
+    /// <summary>Takes ownership of the stapler of the certificate now served (null: stapling off); returns the previous one for disposal.</summary>
+    internal Stapler? Attach(Stapler? stapler, StaplingMode mode)
+    {
+        StaplingMode = mode;
+        return Interlocked.Exchange(ref _stapler, stapler);
+    }
 
     /// <summary>Raised after every publication (on the publishing thread).</summary>
     public event EventHandler<StapledCertificateContext>? Published;

@@ -1,7 +1,7 @@
 namespace RawTls.Certificates;
 
 /// <summary>How file-based certificates are watched, reloaded and checked for expiry.</summary>
-public sealed class CertificateReloadOptions
+public sealed partial class CertificateReloadOptions
 {
     /// <summary>Quiet time after the last file change before the files are read: tools replace files in several steps. Default 250 ms.</summary>
     public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(250);

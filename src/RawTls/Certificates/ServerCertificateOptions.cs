@@ -84,6 +84,14 @@ public sealed class ServerCertificateOptions
         return new(CertificateSourceKind.InMemory) { Certificate = certificate, Chain = chain };
     }
 
+    /// <summary>A copy a running set reads: later changes to this instance do not reach it.</summary>
+    internal ServerCertificateOptions Snapshot()
+    {
+        var copy = (ServerCertificateOptions)MemberwiseClone();
+        copy.HostNames = HostNames is null ? null : [.. HostNames];
+        return copy;
+    }
+
     /// <summary>A short description for logs: the file or the subject.</summary>
     public override string ToString() => Kind switch
     {

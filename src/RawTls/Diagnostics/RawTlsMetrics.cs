@@ -22,6 +22,9 @@ internal sealed class RawTlsMetrics : IDisposable
     private readonly Histogram<double> _handshakeDuration;
     private readonly Counter<long> _ocspFetches;
     private readonly Counter<long> _certificateLoads;
+    private readonly Counter<long> _storeErrors;
+    private readonly Counter<long> _staplingStartups;
+    private readonly bool _ownsMeter;
 
     private long _acceptedCount;
     private long _activeCount;
@@ -30,9 +33,11 @@ internal sealed class RawTlsMetrics : IDisposable
     private long _failedCount;
     private readonly long[] _failedByReason = new long[s_reasonTags.Length];
 
-    public RawTlsMetrics()
+    /// <param name="meter">The meter to create instruments on (not disposed here); null: a new <c>RawTls</c> meter.</param>
+    public RawTlsMetrics(Meter? meter = null)
     {
-        Meter = new Meter(MeterName, typeof(RawTlsMetrics).Assembly.GetName().Version?.ToString());
+        _ownsMeter = meter is null;
+        Meter = meter ?? new Meter(MeterName, typeof(RawTlsMetrics).Assembly.GetName().Version?.ToString());
         _accepted = Meter.CreateCounter<long>("rawtls.connections.accepted", "{connection}", "Connections accepted.");
         _active = Meter.CreateUpDownCounter<long>("rawtls.connections.active", "{connection}", "Connections open now (handshaking or established).");
         _rejected = Meter.CreateCounter<long>("rawtls.connections.rejected", "{connection}", "Connections closed at accept by a limit; tag reason.");
@@ -41,6 +46,8 @@ internal sealed class RawTlsMetrics : IDisposable
         _handshakeDuration = Meter.CreateHistogram<double>("rawtls.handshake.duration", "s", "Time from accept to handshake done.");
         _ocspFetches = Meter.CreateCounter<long>("rawtls.ocsp.fetches", "{fetch}", "OCSP fetches; tag result.");
         _certificateLoads = Meter.CreateCounter<long>("rawtls.certificate.loads", "{load}", "Certificate loads and reloads; tag result.");
+        _staplingStartups = Meter.CreateCounter<long>("rawtls.ocsp.startup", "{certificate}", "How each certificate's first staple was obtained at start; tag outcome: store (valid staple in hand, no wait), fetched, failed, timeout.");
+        _storeErrors = Meter.CreateCounter<long>("rawtls.ocsp.store.errors", "{error}", "Staple store calls that failed or timed out; tag operation.");
     }
 
     public Meter Meter { get; }
@@ -162,7 +169,17 @@ internal sealed class RawTlsMetrics : IDisposable
         _ => "unknown",
     };
 
-    public void Dispose() => Meter.Dispose();
+    public void StaplingStartup(string outcome) => _staplingStartups.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void StoreError(string operation) => _storeErrors.Add(1, new KeyValuePair<string, object?>("operation", operation));
+
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            Meter.Dispose();
+        }
+    }
 
     /// <summary>Metric tag spelling of an enum name: <c>CertIdMismatch</c> → <c>cert_id_mismatch</c>.</summary>
     internal static string ToSnakeCase(string name)

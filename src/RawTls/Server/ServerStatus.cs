@@ -1,5 +1,4 @@
 using RawTls.Certificates;
-using RawTls.Ocsp;
 
 namespace RawTls.Server;
 
@@ -23,44 +22,4 @@ public sealed record ServerStatus
 
     /// <summary>Each served certificate.</summary>
     public required IReadOnlyList<CertificateStatus> Certificates { get; init; }
-}
-
-/// <summary>The state of one served certificate.</summary>
-public sealed record CertificateStatus
-{
-    /// <summary>The leaf's subject.</summary>
-    public required string Subject { get; init; }
-
-    /// <summary>The leaf's serial number (hex).</summary>
-    public required string SerialNumber { get; init; }
-
-    /// <summary>The leaf's expiry.</summary>
-    public required DateTimeOffset NotAfter { get; init; }
-
-    /// <summary>Version of the published context (increases with every swap).</summary>
-    public required long ContextVersion { get; init; }
-
-    /// <summary>Whether handshakes are served with it now.</summary>
-    public required bool Serving { get; init; }
-
-    /// <summary>Stapling state, or null when stapling is off.</summary>
-    public StapleStatus? Stapling { get; init; }
-
-    /// <summary>What the last reload did, or null before the first.</summary>
-    public CertificateReloadStatus? LastReload { get; init; }
-
-    internal static CertificateStatus From(CertificateHolder holder)
-    {
-        StapledCertificateContext current = holder.Current;
-        return new CertificateStatus
-        {
-            Subject = current.Leaf.Subject,
-            SerialNumber = current.Leaf.SerialNumber,
-            NotAfter = current.Leaf.NotAfter.ToUniversalTime(),
-            ContextVersion = current.Version,
-            Serving = holder.IsServing,
-            Stapling = holder.StaplingStatus,
-            LastReload = holder.LastReload,
-        };
-    }
 }

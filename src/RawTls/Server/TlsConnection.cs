@@ -19,8 +19,17 @@ public abstract class TlsConnection
     /// <summary>Decrypted application data: read requests from <see cref="IDuplexPipe.Input"/>, write answers to <see cref="IDuplexPipe.Output"/>.</summary>
     public abstract IDuplexPipe Transport { get; }
 
-    /// <summary>The client's address.</summary>
+    /// <summary>
+    /// The client's address. Behind a balancer that sends a PROXY header (see <see cref="ListenOptions.ProxyProtocol"/>)
+    /// it is the address the header names; the balancer's own address is <see cref="ProxyEndPoint"/>.
+    /// </summary>
     public abstract EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The balancer's address when the connection began with an accepted PROXY header; null otherwise.</summary>
+    public abstract EndPoint? ProxyEndPoint { get; }
+
+    /// <summary>What the PROXY header said (version, addresses, the ALPN and authority TLVs), or null when there was none.</summary>
+    public abstract ProxyProtocolInfo? ProxyProtocol { get; }
 
     /// <summary>The listener address the client connected to.</summary>
     public abstract EndPoint? LocalEndPoint { get; }

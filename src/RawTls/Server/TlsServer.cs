@@ -27,23 +27,24 @@ namespace RawTls.Server;
 /// await server.StartAsync();
 /// </code>
 /// </example>
-public sealed class TlsServer : IAsyncDisposable
+public sealed partial class TlsServer : IAsyncDisposable
 {
     internal const int CloseTimeoutMilliseconds = 5_000;
     internal const int RefusalReportIntervalMilliseconds = 10_000;
     private const int MaxPooledStreams = 1_024;
 
-    private readonly TlsServerOptions _options;
+    private TlsServerOptions _options; // the caller's until StartAsync, then the validated copy
     private readonly ILogger _logger;
     private readonly ConnectionTable<TlsServerConnection> _table;
     private readonly System.Collections.Concurrent.ConcurrentQueue<SocketStream> _streamPool = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Socket> _listeners = [];
+    private readonly List<ProxyProtocolSettings?> _listenerProxies = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly long _handshakeTimeoutMs;
     private readonly RefusalLog _refusals = new(Environment.TickCount64);
     private bool _inlineHandshakes;
-    private CertificateRuntime? _certificates;
+    private CertificateSet? _certificates;
     private ITimer? _heartbeat;
     private TaskCompletionSource? _drained;
     private int _handshaking;
@@ -77,7 +78,10 @@ public sealed class TlsServer : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = [];
 
     /// <summary>The served certificates, in configuration order (the first is the default).</summary>
-    public IReadOnlyList<CertificateHolder> Certificates => _certificates?.Selector?.Holders ?? [];
+    public IReadOnlyList<CertificateHolder> Certificates => _certificates?.Certificates ?? [];
+
+    /// <summary>The certificate set the server serves from (status, per-certificate reload), available after <see cref="StartAsync"/>.</summary>
+    public CertificateSet? CertificateSet => _certificates;
 
     /// <summary>The meter with this server's instruments (name <c>RawTls</c>).</summary>
     public System.Diagnostics.Metrics.Meter Meter => Metrics.Meter;
@@ -92,21 +96,19 @@ public sealed class TlsServer : IAsyncDisposable
         RejectedConnections = Metrics.Rejected,
         HandshakesCompleted = Metrics.HandshakesCompleted,
         HandshakesFailed = Metrics.HandshakesFailed,
-        Certificates = [.. Certificates.Select(CertificateStatus.From)],
+        Certificates = _certificates?.GetStatus().Certificates ?? [],
     };
 
     internal TlsConnectionHandler Handler { get; }
 
     /// <summary>The selector now: one volatile read, replaced whole when a reload changes a certificate's names.</summary>
-    internal CertificateSelector Selector => _certificates!.Selector!;
+    internal CertificateSelector Selector => _certificates!.Selector;
 
     internal StreamPipeReaderOptions ReaderOptions { get; }
 
     internal StreamPipeWriterOptions WriterOptions { get; }
 
     internal CancellationToken StoppingToken => _stopping.Token;
-
-    internal CertificateRuntime? CertificateRuntime => _certificates;
 
     /// <summary>Whether accept and handshakes run on the socket engine's thread (decided in <see cref="StartAsync"/>).</summary>
     internal bool InlineHandshakes => _inlineHandshakes;
@@ -125,14 +127,14 @@ public sealed class TlsServer : IAsyncDisposable
             throw new InvalidOperationException("The server was already started.");
         }
 
-        if (_options.EndPoints.Count == 0)
+        try
         {
-            throw new InvalidOperationException("No endpoint to listen on: add one with TlsServerOptions.Listen.");
+            _options = _options.ValidatedCopy();
         }
-
-        if (_options.Certificates.Count == 0)
+        catch
         {
-            throw new InvalidOperationException("No certificate: add one to TlsServerOptions.Certificates.");
+            Volatile.Write(ref _state, 0);
+            throw;
         }
 
         (bool inlineOk, string? inlineProblem) = _options.SimulateInlineUnavailable
@@ -144,8 +146,8 @@ public sealed class TlsServer : IAsyncDisposable
         }
 
         _inlineHandshakes = InlinePolicy.InlineHandshakes(inlineOk, _options.ClientCertificateMode, Environment.ProcessorCount, InlinePolicy.SocketEngines());
-        _certificates = new CertificateRuntime(_options, CreateTemplate(), Metrics);
-        await _certificates.StartAsync(cancellationToken).ConfigureAwait(false);
+        long proxyTimeoutMs = CreateProxySettings();
+        _certificates = await CertificateSet.StartAsync(_options.CertificateSetView(CreateTemplate()), Metrics, cancellationToken).ConfigureAwait(false);
 
         var bound = new List<IPEndPoint>();
         try
@@ -187,15 +189,15 @@ public sealed class TlsServer : IAsyncDisposable
         // A tenth of the shortest enabled timeout, so a deadline is enforced within 10 % of it (and a disabled
         // handshake timeout does not make the scan run every 50 ms).
         long idleMs = _options.IdleTimeout <= TimeSpan.Zero || _options.IdleTimeout == Timeout.InfiniteTimeSpan ? 0 : (long)_options.IdleTimeout.TotalMilliseconds;
-        long shortest = Math.Min(_handshakeTimeoutMs == 0 ? long.MaxValue : _handshakeTimeoutMs, idleMs == 0 ? long.MaxValue : idleMs);
+        long shortest = Math.Min(Math.Min(_handshakeTimeoutMs == 0 ? long.MaxValue : _handshakeTimeoutMs, idleMs == 0 ? long.MaxValue : idleMs), proxyTimeoutMs);
         long period = shortest == long.MaxValue ? 1000 : Math.Clamp(shortest / 10, 50, 1000);
         _heartbeat = TimeProvider.System.CreateTimer(static s => ((TlsServer)s!).OnHeartbeat(), this, TimeSpan.FromMilliseconds(period), TimeSpan.FromMilliseconds(period));
         Volatile.Write(ref _state, 2);
-        foreach (var listener in _listeners)
+        for (int l = 0; l < _listeners.Count; l++)
         {
             for (int i = 0; i < Math.Max(1, _options.AcceptLoopsPerEndPoint); i++)
             {
-                _acceptLoops.Add(AcceptLoopAsync(listener));
+                _acceptLoops.Add(AcceptLoopAsync(_listeners[l], _listenerProxies[l]));
             }
         }
     }
@@ -207,10 +209,10 @@ public sealed class TlsServer : IAsyncDisposable
     /// </summary>
     public Task<IReadOnlyList<CertificateReloadStatus>> ReloadCertificatesAsync(CancellationToken cancellationToken = default)
     {
-        CertificateRuntime runtime = _certificates is not null && Volatile.Read(ref _state) == 2
+        CertificateSet set = _certificates is not null && Volatile.Read(ref _state) == 2
             ? _certificates
             : throw new InvalidOperationException("The server is not running.");
-        return runtime.ReloadAllAsync(cancellationToken);
+        return set.ReloadAsync(cancellationToken);
     }
 
     /// <summary>
@@ -323,7 +325,7 @@ public sealed class TlsServer : IAsyncDisposable
     private static bool AllowMissingClientCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate, System.Security.Cryptography.X509Certificates.X509Chain? chain, SslPolicyErrors errors)
         => errors == SslPolicyErrors.None || errors == SslPolicyErrors.RemoteCertificateNotAvailable;
 
-    private async Task AcceptLoopAsync(Socket listener)
+    private async Task AcceptLoopAsync(Socket listener, ProxyProtocolSettings? proxy)
     {
         await Task.Yield(); // leave StartAsync; the loop runs on the thread pool
         EndPoint endPoint = listener.LocalEndPoint!;
@@ -346,11 +348,11 @@ public sealed class TlsServer : IAsyncDisposable
                 continue;
             }
 
-            Accept(socket);
+            Accept(socket, proxy);
         }
     }
 
-    private void Accept(Socket socket)
+    private void Accept(Socket socket, ProxyProtocolSettings? proxy)
     {
         long acceptedAt = Stopwatch.GetTimestamp();
         if (Interlocked.Increment(ref _handshaking) > _options.MaxConcurrentHandshakes)
@@ -380,6 +382,7 @@ public sealed class TlsServer : IAsyncDisposable
         }
 
         connection.Slot = slot;
+        connection.ProxySettings = proxy;
         socket.NoDelay = true;
         Metrics.ConnectionAccepted();
         if (_inlineHandshakes)

@@ -8,8 +8,8 @@ using RawTls.Ocsp;
 
 namespace RawTls.Server;
 
-/// <summary>Settings of a <see cref="TlsServer"/>. Read once by <see cref="TlsServer.StartAsync"/>.</summary>
-public sealed class TlsServerOptions
+/// <summary>Settings of a <see cref="TlsServer"/>. Validated and copied by <see cref="TlsServer.StartAsync"/>: later changes do not reach a running server.</summary>
+public sealed partial class TlsServerOptions
 {
     /// <summary>Addresses to listen on. Port 0 picks a free port (see <see cref="TlsServer.LocalEndPoints"/>).</summary>
     public IList<IPEndPoint> EndPoints { get; } = new List<IPEndPoint>();
@@ -84,10 +84,38 @@ public sealed class TlsServerOptions
     /// <summary>Clock for OCSP validity checks and refresh schedules (socket timeouts use real time). Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Settings of endpoints in <see cref="EndPoints"/> that need more than an address (PROXY protocol), keyed by the
+    /// endpoint instance held in <see cref="EndPoints"/> (so two port-0 endpoints stay apart). An endpoint without an
+    /// entry takes the defaults. <see cref="Listen(IPAddress, int, Action{ListenOptions})"/> fills both.
+    /// </summary>
+    public IDictionary<IPEndPoint, ListenOptions> EndPointOptions { get; } = new Dictionary<IPEndPoint, ListenOptions>(ReferenceEqualityComparer.Instance);
+
     /// <summary>Adds an endpoint to listen on.</summary>
     public TlsServerOptions Listen(IPAddress address, int port)
     {
         EndPoints.Add(new IPEndPoint(address, port));
+        return this;
+    }
+
+    /// <summary>Adds an endpoint to listen on with its own settings, e.g. the PROXY protocol behind a balancer.</summary>
+    /// <example>
+    /// <code>
+    /// options.Listen(IPAddress.Any, 8443, listen =>
+    /// {
+    ///     listen.ProxyProtocol = ProxyProtocolMode.V2;
+    ///     listen.ProxyTrustedNetworks.Add(IPNetwork.Parse("10.0.0.0/8"));
+    /// });
+    /// </code>
+    /// </example>
+    public TlsServerOptions Listen(IPAddress address, int port, Action<ListenOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var endPoint = new IPEndPoint(address, port);
+        var listen = new ListenOptions();
+        configure(listen);
+        EndPoints.Add(endPoint);
+        EndPointOptions[endPoint] = listen;
         return this;
     }
 }

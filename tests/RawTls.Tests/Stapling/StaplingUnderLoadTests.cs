@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using RawTls.Certificates;
 using RawTls.DevPki;
 using RawTls.Ocsp;
+using RawTls.Stapling.Internal;
 using RawTls.Tests.Infrastructure;
 
 namespace RawTls.Tests.Stapling;
@@ -44,7 +45,7 @@ public class StaplingUnderLoadTests
             while (!stop.IsCancellationRequested)
             {
                 OcspStaple s = staples[i++ % staples.Count];
-                holder.Publish(StapledContextFactory.Create(bundle, stapling: true, s, TimeSpan.FromMinutes(1), f.Time, holder.NextVersion()), serve: true);
+                holder.Publish(StapledContextFactory.Create(bundle, stapling: true, s, s.NextUpdate - TimeSpan.FromMinutes(1), f.Time, holder.NextVersion()), serve: true);
                 Interlocked.Increment(ref swaps);
                 await Task.Delay(2);
             }
@@ -144,7 +145,7 @@ public class StaplingUnderLoadTests
 
             long versionBefore = f.Holder.Current.Version;
             var bundle = f.Holder.Current.Bundle;
-            f.Holder.Publish(StapledContextFactory.Create(bundle, stapling: true, f.Holder.Current.Staple, TimeSpan.FromMinutes(1), f.Time, f.Holder.NextVersion()), serve: true);
+            f.Holder.Publish(StapledContextFactory.Create(bundle, stapling: true, f.Holder.Current.Staple, f.Holder.Current.StapleServedUntil, f.Time, f.Holder.NextVersion()), serve: true);
             Assert.True(f.Holder.Current.Version > versionBefore);
 
             var resumed = await ExternalTool.RunAsync("openssl", [.. common, "-sess_in", session, "-ign_eof"], TimeSpan.FromSeconds(15), "ping\n");

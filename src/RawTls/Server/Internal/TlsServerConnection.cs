@@ -16,7 +16,7 @@ namespace RawTls.Server.Internal;
 /// completion is observed, so the box really returns to the pool (measured: perf-results/benchmarks).
 /// </summary>
 #pragma warning disable CA1001 // _ssl is disposed by RunAsync's cleanup, which always runs
-internal sealed class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, IDuplexPipe
+internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, IDuplexPipe
 {
     private static readonly ServerOptionsSelectionCallback s_selectOptions = SelectOptions;
     private static long s_lastId;
@@ -63,7 +63,7 @@ internal sealed class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, 
 
     public PipeWriter Output => _output ?? ThrowNotEstablished<PipeWriter>();
 
-    public override EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+    public override EndPoint? RemoteEndPoint => _clientEndPoint ?? _socket.RemoteEndPoint;
 
     public override EndPoint? LocalEndPoint => _socket.LocalEndPoint;
 
@@ -163,10 +163,14 @@ internal sealed class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, 
         try
         {
             Volatile.Write(ref _deadline, server.HandshakeDeadline());
+            // Pre-handshake phase: steps that read the raw socket before TLS (the PROXY protocol header) come first.
+            if (!await AcceptProxyHeaderAsync().ConfigureAwait(false))
+            {
+                return;
+            }
+
             try
             {
-                // Pre-handshake phase: steps that read the raw socket before TLS (such as a PROXY protocol header) go
-                // first, then the ClientHello wait.
                 // Waiting for the ClientHello before creating the SslStream keeps idle accepted sockets cheap and makes the
                 // handshake's first read complete synchronously, on the thread that saw the data arrive.
                 await _stream.WaitForDataAsync().ConfigureAwait(false);

@@ -1,8 +1,10 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using RawTls.Certificates;
+using RawTls.Ocsp;
+using RawTls.Ocsp.Internal;
 
-namespace RawTls.Ocsp.Internal;
+namespace RawTls.Stapling.Internal;
 
 /// <summary>
 /// Proves at startup that <see cref="RuntimeStapleAdapter"/> works on this runtime: the private fields

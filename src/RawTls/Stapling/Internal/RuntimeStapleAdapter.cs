@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Runtime.CompilerServices;
 
-namespace RawTls.Ocsp.Internal;
+namespace RawTls.Stapling.Internal;
 
 /// <summary>
 /// The one place that touches runtime internals. .NET has no public API to give
@@ -17,6 +17,11 @@ namespace RawTls.Ocsp.Internal;
 /// Writes to a live context could tear (<see cref="DateTimeOffset"/> fields), which is why contexts are
 /// bound once, before publication, and never touched again. <c>StapleAdapterCheck</c> proves at
 /// startup, with a real handshake, that the runtime sends exactly the bound bytes.
+/// <para>
+/// Platform: these fields exist only in the Linux (OpenSSL) implementation of <see cref="SslStreamCertificateContext"/>.
+/// On other systems <see cref="IsSupportedPlatform"/> is false and stapling goes straight to the checked fallback
+/// (the runtime's own fetching, verified by a probe handshake) with one log line, without a failing probe first.
+/// </para>
 /// </summary>
 internal static class RuntimeStapleAdapter
 {
@@ -25,6 +30,9 @@ internal static class RuntimeStapleAdapter
     private static readonly Task<byte[]?> s_neverCompletes = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously).Task;
 
     private static readonly List<string> s_placeholderUrls = ["http://127.0.0.1/rawtls-staple-owned-by-server"];
+
+    /// <summary>True where the adapter's fields exist: the Linux implementation of the runtime's TLS.</summary>
+    public static bool IsSupportedPlatform => OperatingSystem.IsLinux();
 
     /// <summary>Binds <paramref name="response"/> (or no staple) to a context that has not served a handshake yet.</summary>
     /// <exception cref="MissingFieldException">The runtime's private shape changed.</exception>

@@ -1,9 +1,7 @@
-using RawTls.Ocsp.Internal;
-
 namespace RawTls.Certificates;
 
 /// <summary>
-/// The runtime's state for one configured certificate: its holder (fixed for the server's life, so selector
+/// The set's state for one configured certificate: its holder (fixed for the server's life, so selector
 /// entries keep pointing at it) and what is served through it now. Written only under the reload gate.
 /// </summary>
 internal sealed class CertificateSlot(ServerCertificateOptions source, CertificateHolder holder, CertificateBundle bundle, IReadOnlyList<string> names)
@@ -17,9 +15,6 @@ internal sealed class CertificateSlot(ServerCertificateOptions source, Certifica
 
     /// <summary>The server names it answers.</summary>
     public IReadOnlyList<string> Names { get; set; } = names;
-
-    /// <summary>The stapler of <see cref="Bundle"/>, or null when stapling is off for it.</summary>
-    public Stapler? Stapler { get; set; }
 
     /// <summary>Hash of the file contents served now.</summary>
     public byte[]? ServedHash { get; set; }
