@@ -11,6 +11,8 @@ internal static class CommandDispatcher
                        [--cert-dir DIR] [--protocol http|echo] [--handshake-timeout DURATION]
                        [--max-connections N] [--threads N] [--ocsp-url URL] [--staple-cache DIR]
                        [--stapling off|auto|require] [--watch on|off] [--tls 1.2|1.3] [--inline-completions]
+                       [--proxy-protocol v1|v2|any --proxy-trusted CIDR...] [--staple-store STORE]
+                       [--drain-delay DURATION]
           rawtls pki init --dir DIR [--ocsp-url URL] [--key ecdsa|rsa] [--must-staple]
           rawtls pki issue --dir DIR --name NAME [--name NAME ...] --out OUTDIR
           rawtls pki revoke --dir DIR --serial HEX
@@ -27,6 +29,16 @@ internal static class CommandDispatcher
           from each certificate). Certificate files are watched: a change (or SIGHUP) reloads them
           once the new set is complete and valid; until then the current certificate keeps serving.
           --watch off           reload only on SIGHUP
+
+        serve behind a balancer (see README "Running a fleet"):
+          --proxy-protocol v1|v2|any  every connection starts with a PROXY header (HAProxy send-proxy-v2,
+                                nginx proxy_protocol on); accepted only from --proxy-trusted networks
+          --proxy-trusted CIDR  a balancer's network, e.g. 10.0.0.0/8 (repeatable)
+          --staple-store STORE  staples shared by the fleet: redis://HOST:PORT[/DB], dir:PATH or a PATH;
+                                one instance fetches per refresh, the others read and validate its response
+          --drain-delay DURATION  on SIGTERM: /ready answers 503 for this long while still serving, then
+                                the listener closes and open connections drain (default 0s)
+          GET /whoami           answers the client address the server sees; GET /ready answers 200 or 503
 
         durations: 500ms, 10s, 5m, 2h, 7d (a bare number means seconds)
         """;

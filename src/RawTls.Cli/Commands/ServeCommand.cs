@@ -75,6 +75,7 @@ internal static class ServeCommand
             sets.AddRange(ScanCertificateDirectory(certDir));
         }
 
+        ServeFleetOptions fleet = ServeFleetOptions.Parse(cl);
         cl.Get("cert");
         cl.Get("key");
         cl.Get("chain");
@@ -98,7 +99,7 @@ internal static class ServeCommand
             EnabledProtocols = tls,
             LoggerFactory = loggerFactory,
         };
-        options.EndPoints.Add(listen);
+        fleet.AddEndPoint(options, listen);
         options.Stapling.Mode = stapling;
 
         OcspResponder? responder = null;
@@ -123,7 +124,7 @@ internal static class ServeCommand
                 sets.Add((Path.Combine(pkiDir, "leaf.pem"), Path.Combine(pkiDir, "leaf.key"), Path.Combine(pkiDir, "chain.pem")));
             }
 
-            options.Stapling.CacheDirectory = stapleCache;
+            await using RawTls.Redis.RedisStapleStore? store = fleet.ApplyStapleStore(options.Stapling, stapleCache);
             foreach (var (cert, key, chain) in sets)
             {
                 var certificate = ServerCertificateOptions.FromPemFiles(cert, key, chain);
@@ -132,13 +133,15 @@ internal static class ServeCommand
                 options.Certificates.Add(certificate);
             }
 
+            var readiness = new ServeReadiness(stapling == StaplingMode.Require);
             TlsConnectionHandler handler = protocol == "http"
-                ? static connection => new ValueTask(Http11Responder.RunAsync(connection.Transport, null, connection.ServerStopping))
+                ? new ServeHttpHandler(new Http11ResponderOptions(Http11ResponderOptions.Default.Body) { Readiness = readiness }).HandleAsync
                 : static connection => new ValueTask(EchoProtocol.RunAsync(connection.Transport, connection.ServerStopping));
 
             // Listen for SIGINT/SIGTERM before anything can be told the server is up.
             using var stopSignal = StopSignal.Register();
             await using var server = new TlsServer(options, handler);
+            readiness.Attach(server);
             try
             {
                 await server.StartAsync().ConfigureAwait(false);
@@ -163,7 +166,7 @@ internal static class ServeCommand
             PrintBanner(server, rootPath, protocol);
             await stopSignal.Task.ConfigureAwait(false);
             Console.WriteLine("stopping...");
-            await server.StopAsync().ConfigureAwait(false);
+            await fleet.DrainAsync(server, readiness).ConfigureAwait(false);
             return 0;
         }
         finally
