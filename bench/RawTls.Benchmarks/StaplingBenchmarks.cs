@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using RawTls.Certificates;
 using RawTls.DevPki;
 using RawTls.Ocsp;
+using RawTls.Stapling.Internal;
 
 namespace RawTls.Benchmarks;
 
@@ -38,7 +39,7 @@ public class StaplingBenchmarks
         _staple = new OcspStaple(_response, OcspCertificateStatus.Good, result.ThisUpdate!.Value, result.NextUpdate!.Value, result.ProducedAt!.Value, null, now);
         _bundle = new CertificateBundle(ca.Leaf, [ca.Intermediate], ca.Intermediate);
         var template = new SslServerAuthenticationOptions { AllowTlsResume = true };
-        var initial = StapledContextFactory.Create(_bundle, stapling: true, _staple, TimeSpan.FromMinutes(1), TimeProvider.System, 0);
+        var initial = StapledContextFactory.Create(_bundle, stapling: true, _staple, _staple.NextUpdate - TimeSpan.FromMinutes(1), TimeProvider.System, 0);
         _holder = new CertificateHolder(ServerCertificateOptions.FromCertificate(ca.Leaf, BenchPki.Chain(ca)), StaplingMode.Auto, template, initial, serve: true);
     }
 
@@ -50,7 +51,7 @@ public class StaplingBenchmarks
     [Benchmark]
     public void CreateAndPublishStapledContext()
     {
-        var context = StapledContextFactory.Create(_bundle!, stapling: true, _staple, TimeSpan.FromMinutes(1), TimeProvider.System, ++_version);
+        var context = StapledContextFactory.Create(_bundle!, stapling: true, _staple, _staple!.NextUpdate - TimeSpan.FromMinutes(1), TimeProvider.System, ++_version);
         _holder!.Publish(context, serve: true);
     }
 }

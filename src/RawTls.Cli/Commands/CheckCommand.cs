@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -14,26 +15,26 @@ namespace RawTls.Cli.Commands;
 /// </summary>
 internal static class CheckCommand
 {
-    public static async Task<int> RunAsync(CommandLine cl)
+    private static readonly Argument<string> Target = new("HOST:PORT") { Description = "The server to connect to." };
+    private static readonly Option<string?> Ca = CliOptions.Text("--ca", "FILE", "Trusted root certificates (PEM) to verify the chain against.");
+    private static readonly Option<string?> ServerName = CliOptions.Text("--servername", "NAME", "Server name to send (SNI); default: HOST when it is a name.");
+    private static readonly Option<SslProtocols> Tls = CliOptions.Choice("--tls", "Offer only this TLS version (default: both).", null, ("1.2", SslProtocols.Tls12), ("1.3", SslProtocols.Tls13));
+
+    public static Command Create()
     {
-        if (cl.Positionals.Count != 1)
-        {
-            throw new CommandLineException("usage: rawtls check HOST:PORT [--ca FILE] [--servername NAME] [--tls 1.2|1.3]");
-        }
+        var command = new Command("check", "Connect, ask for the staple and validate it as the server would. Exit 0: a valid GOOD staple matching the leaf; 1: no staple, or an invalid, revoked or unknown one; 3: cannot connect.") { Target, Ca, ServerName, Tls };
+        command.SetAction(static (result, _) => RunAsync(result));
+        return command;
+    }
 
-        string target = cl.Positionals[0];
-        string? caPath = cl.Get("ca");
-        string? serverName = cl.Get("servername");
-        SslProtocols protocols = cl.Get("tls") switch
-        {
-            null => SslProtocols.Tls12 | SslProtocols.Tls13,
-            "1.2" => SslProtocols.Tls12,
-            "1.3" => SslProtocols.Tls13,
-            string other => throw new CommandLineException($"--tls must be 1.2 or 1.3, got '{other}'"),
-        };
-        cl.EnsureAllConsumed();
+    private static async Task<int> RunAsync(ParseResult cl)
+    {
+        string target = cl.GetValue(Target)!;
+        string? caPath = cl.GetValue(Ca);
+        string? serverName = cl.GetValue(ServerName);
+        SslProtocols protocols = cl.GetValue(Tls) is var only && only != SslProtocols.None ? only : SslProtocols.Tls12 | SslProtocols.Tls13;
 
-        (string host, int port) = SplitHostPort(target);
+        (string host, int port) = ValueSyntax.SplitHostPort(target);
         IPEndPoint endPoint = await ResolveAsync(host, port).ConfigureAwait(false);
         serverName ??= IPAddress.TryParse(host, out _) ? null : host;
 
@@ -127,17 +128,6 @@ internal static class CheckCommand
     }
 
     private static string Version(SslProtocols p) => p == SslProtocols.Tls13 ? "TLS 1.3" : p == SslProtocols.Tls12 ? "TLS 1.2" : p.ToString();
-
-    private static (string Host, int Port) SplitHostPort(string s)
-    {
-        int colon = s.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(s.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port is 0 or > 65535)
-        {
-            throw new CommandLineException($"'{s}' is not HOST:PORT");
-        }
-
-        return (s[..colon].Trim('[', ']'), port);
-    }
 
     private static async Task<IPEndPoint> ResolveAsync(string host, int port)
     {

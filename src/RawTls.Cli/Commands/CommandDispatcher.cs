@@ -1,73 +1,118 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.Text.RegularExpressions;
+using RawTls.Cli.Commands.Operations;
+
 namespace RawTls.Cli.Commands;
 
-/// <summary>Routes <c>rawtls &lt;command&gt; ...</c> to its command.</summary>
+/// <summary>
+/// Routes <c>rawtls &lt;command&gt; ...</c> to its command. Exit codes: 0 success; 1 the command failed
+/// (files, network, validation); 2 usage error (unknown command or option, bad value); 3 <c>check</c> or
+/// <c>status</c> could not connect.
+/// </summary>
 internal static class CommandDispatcher
 {
-    internal const string Usage = """
-        rawtls — a minimal, fast TLS server with OCSP stapling
+    /// <summary>Usage error.</summary>
+    public const int UsageExitCode = 2;
 
-        usage:
-          rawtls serve [--listen HOST:PORT] [--data-dir DIR] [--cert FILE --key FILE [--chain FILE]]...
-                       [--cert-dir DIR] [--protocol http|echo] [--handshake-timeout DURATION]
-                       [--max-connections N] [--threads N] [--ocsp-url URL] [--staple-cache DIR]
-                       [--stapling off|auto|require] [--watch on|off] [--tls 1.2|1.3] [--inline-completions]
-                       [--proxy-protocol v1|v2|any --proxy-trusted CIDR...] [--staple-store STORE]
-                       [--drain-delay DURATION]
-          rawtls pki init --dir DIR [--ocsp-url URL] [--key ecdsa|rsa] [--must-staple]
-          rawtls pki issue --dir DIR --name NAME [--name NAME ...] --out OUTDIR
-          rawtls pki revoke --dir DIR --serial HEX
-          rawtls ocsp-responder --pki DIR --listen HOST:PORT [--validity DURATION]
-          rawtls check HOST:PORT [--ca FILE] [--servername NAME]
-
-        serve certificates:
-          --cert/--key/--chain  one set per certificate, repeated in that order; the first is the default
-                                for clients that send no or an unknown server name
-          --cert-dir DIR        each subdirectory of DIR (in name order) holding leaf.pem, leaf.key and
-                                chain.pem (or cert.pem, key.pem and chain.pem) is one certificate
-          without either, a development PKI in DATA-DIR/pki is served (created on first use)
-          certificates are chosen by the client's server name (exact or one-label *. wildcard names
-          from each certificate). Certificate files are watched: a change (or SIGHUP) reloads them
-          once the new set is complete and valid; until then the current certificate keeps serving.
-          --watch off           reload only on SIGHUP
-
-        serve behind a balancer (see README "Running a fleet"):
-          --proxy-protocol v1|v2|any  every connection starts with a PROXY header (HAProxy send-proxy-v2,
-                                nginx proxy_protocol on); accepted only from --proxy-trusted networks
-          --proxy-trusted CIDR  a balancer's network, e.g. 10.0.0.0/8 (repeatable)
-          --staple-store STORE  staples shared by the fleet: redis://HOST:PORT[/DB], dir:PATH or a PATH;
-                                one instance fetches per refresh, the others read and validate its response
-          --drain-delay DURATION  on SIGTERM: /ready answers 503 for this long while still serving, then
-                                the listener closes and open connections drain (default 0s)
-          GET /whoami           answers the client address the server sees; GET /ready answers 200 or 503
-
-        durations: 500ms, 10s, 5m, 2h, 7d (a bare number means seconds)
-        """;
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("rawtls — a minimal, fast TLS server with OCSP stapling. Durations: 500ms, 10s, 5m, 2h, 7d (a bare number means seconds).")
+        {
+            ServeCommand.Create(),
+            PkiCommand.Create(),
+            OcspResponderCommand.Create(),
+            CheckCommand.Create(),
+            StatusCommand.Create(),
+        };
+        return root;
+    }
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        RootCommand root = CreateRoot();
+        if (args.Length == 0)
         {
-            Console.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
+            await root.Parse(["--help"]).InvokeAsync().ConfigureAwait(false);
+            return UsageExitCode;
+        }
+
+        if (args[0] == "help")
+        {
+            args = [.. args[1..], "--help"];
+        }
+
+        ParseResult result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            if (result.Action is ParseErrorAction errors)
+            {
+                errors.ShowHelp = false;
+                errors.ShowTypoCorrections = true;
+            }
+
+            result.Invoke(new InvocationConfiguration { Output = Console.Error, Error = Console.Error });
+            Console.Error.WriteLine($"run '{CommandPath(result)} --help' for usage");
+            return UsageExitCode;
+        }
+
+        if (result.Action is HelpAction)
+        {
+            Console.Out.Write(HelpText(result));
+            return 0;
         }
 
         try
         {
-            var rest = args.AsSpan(1).ToArray();
-            return args[0] switch
-            {
-                "serve" => await ServeCommand.RunAsync(CommandLine.Parse(rest, "inline-completions")).ConfigureAwait(false),
-                "pki" => await PkiCommand.RunAsync(rest).ConfigureAwait(false),
-                "ocsp-responder" => await OcspResponderCommand.RunAsync(CommandLine.Parse(rest)).ConfigureAwait(false),
-                "check" => await CheckCommand.RunAsync(CommandLine.Parse(rest)).ConfigureAwait(false),
-                _ => throw new CommandLineException($"unknown command '{args[0]}'"),
-            };
+            return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }).ConfigureAwait(false);
         }
         catch (CommandLineException ex)
         {
             Console.Error.WriteLine($"rawtls: {ex.Message}");
-            Console.Error.WriteLine("run 'rawtls --help' for usage");
-            return 2;
+            Console.Error.WriteLine($"run '{CommandPath(result)} --help' for usage");
+            return UsageExitCode;
         }
+    }
+
+    /// <summary>
+    /// The library's help for the command, with each default shown as typed (<c>10s</c>, <c>auto</c>, <c>on</c>)
+    /// instead of the parsed value's ToString (<c>00:00:10</c>, <c>Auto</c>, <c>True</c>).
+    /// </summary>
+    internal static string HelpText(ParseResult result)
+    {
+        using var writer = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        result.Invoke(new InvocationConfiguration { Output = writer });
+        string text = writer.ToString();
+        int at = 0;
+        foreach (Option option in result.CommandResult.Command.Options)
+        {
+            if (!CliOptions.DefaultTexts.TryGetValue(option, out string? typed) || option.GetDefaultValue()?.ToString() is not { } shown)
+            {
+                continue;
+            }
+
+            int name = text.IndexOf(option.Name + " ", at, StringComparison.Ordinal);
+            Match m = Regex.Match(text[Math.Max(name, at)..], $@"\[default:\s+{Regex.Escape(shown)}\]", RegexOptions.IgnoreCase);
+            if (name >= 0 && m.Success)
+            {
+                int start = name + m.Index;
+                text = string.Concat(text.AsSpan(0, start), $"[default: {typed}]", text.AsSpan(start + m.Length));
+                at = start;
+            }
+        }
+
+        return text;
+    }
+
+    private static string CommandPath(ParseResult result)
+    {
+        var names = new List<string>();
+        for (var r = result.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, r.Command is RootCommand ? "rawtls" : r.Command.Name);
+        }
+
+        return string.Join(' ', names);
     }
 }

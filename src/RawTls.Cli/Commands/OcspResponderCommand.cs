@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -8,21 +10,31 @@ namespace RawTls.Cli.Commands;
 /// <summary><c>rawtls ocsp-responder</c>: serves OCSP for a development PKI until Ctrl+C or SIGTERM.</summary>
 internal static class OcspResponderCommand
 {
-    public static Task<int> RunAsync(CommandLine cl) => RunAsync(cl, null, CancellationToken.None);
+    private static readonly Option<string> Pki = CliOptions.RequiredText("--pki", "DIR", "The development PKI directory to answer for.");
+    private static readonly Option<IPEndPoint?> Listen = Required(CliOptions.EndPoint("--listen", "Address to listen on (port 0: any free port)."));
+    private static readonly Option<TimeSpan> Validity = CliOptions.Duration("--validity", "nextUpdate − thisUpdate of each response.", "1h");
+
+    public static Command Create()
+    {
+        var command = new Command("ocsp-responder", "Serve OCSP (GET and POST) for a development PKI until Ctrl+C or SIGTERM; revocations apply immediately.") { Pki, Listen, Validity };
+        command.SetAction(static (result, _) => RunAsync(result, null, CancellationToken.None));
+        return command;
+    }
+
+    /// <summary>Parses <paramref name="args"/> (the options after <c>ocsp-responder</c>) and runs; for tests.</summary>
+    internal static Task<int> RunAsync(string[] args, Action<OcspResponder>? started, CancellationToken cancellationToken)
+    {
+        ParseResult result = Create().Parse(args);
+        return result.Errors.Count > 0 ? Task.FromResult(2) : RunAsync(result, started, cancellationToken);
+    }
 
     /// <summary>Runs the responder; <paramref name="started"/> sees it once listening, <paramref name="cancellationToken"/> stops it (for tests).</summary>
-    internal static async Task<int> RunAsync(CommandLine cl, Action<OcspResponder>? started, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult cl, Action<OcspResponder>? started, CancellationToken cancellationToken)
     {
-        string dir = cl.Require("pki");
-        var endPoint = CommandLine.ParseEndPoint(cl.Require("listen"), "listen");
-        string validityText = cl.Get("validity") ?? "1h";
-        TimeSpan validity = CommandLine.ParseDuration(validityText, "validity");
-        cl.EnsureAllConsumed();
-        if (cl.Positionals.Count > 0)
-        {
-            throw new CommandLineException($"unexpected argument '{cl.Positionals[0]}'");
-        }
-
+        string dir = cl.GetValue(Pki)!;
+        IPEndPoint endPoint = cl.GetValue(Listen)!;
+        TimeSpan validity = cl.GetValue(Validity);
+        string validityText = cl.GetResult(Validity)?.Tokens is [.., var last] ? last.Value : CliOptions.DefaultTexts[Validity];
         if (validity <= TimeSpan.Zero)
         {
             throw new CommandLineException("--validity must be positive");
@@ -80,5 +92,11 @@ internal static class OcspResponderCommand
         }
 
         return 0;
+    }
+
+    private static Option<T> Required<T>(Option<T> option)
+    {
+        option.Required = true;
+        return option;
     }
 }

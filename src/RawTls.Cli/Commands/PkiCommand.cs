@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using RawTls.DevPki;
@@ -7,58 +8,52 @@ namespace RawTls.Cli.Commands;
 /// <summary><c>rawtls pki init|issue|revoke</c>: manage a development PKI directory.</summary>
 internal static class PkiCommand
 {
-    public static Task<int> RunAsync(string[] args)
+    private static readonly Option<string> InitDir = CliOptions.RequiredText("--dir", "DIR", "Directory to create the PKI in.");
+    private static readonly Option<Uri?> InitOcspUrl = CliOptions.Value<Uri?>("--ocsp-url", "URL", "OCSP URL written into the certificates' AIA extension.", static (s, name) => ValueSyntax.ParseUrl(s, name, "http", "https"));
+    private static readonly Option<DevKeyAlgorithm> InitKey = CliOptions.Choice("--key", "Key algorithm of every certificate.", "ecdsa", ("ecdsa", DevKeyAlgorithm.EcdsaP256), ("rsa", DevKeyAlgorithm.Rsa2048));
+    private static readonly Option<bool> InitMustStaple = CliOptions.Flag("--must-staple", "Mark the leaf OCSP Must-Staple (RFC 7633).");
+    private static readonly Option<string> IssueDir = CliOptions.RequiredText("--dir", "DIR", "The PKI directory.");
+    private static readonly Option<string[]> IssueNames = RequiredRepeated(CliOptions.Repeated("--name", "NAME", "DNS name or IP address for the leaf; repeat for more names.", static (s, _) => s));
+    private static readonly Option<string> IssueOut = CliOptions.RequiredText("--out", "OUTDIR", "Directory to write leaf.pem, leaf.key and chain.pem to.");
+    private static readonly Option<string> RevokeDir = CliOptions.RequiredText("--dir", "DIR", "The PKI directory.");
+    private static readonly Option<string> RevokeSerial = CliOptions.RequiredText("--serial", "HEX", "Serial number of the certificate to revoke.");
+
+    public static Command Create() => new("pki", "Manage a development PKI directory (root, intermediate, leaf, revocations).")
     {
-        if (args.Length == 0 || args[0].StartsWith('-'))
-        {
-            throw new CommandLineException("pki needs a subcommand: init, issue or revoke");
-        }
+        Sub(new Command("init", "Create a development PKI: root and intermediate CA, a leaf for localhost.") { InitDir, InitOcspUrl, InitKey, InitMustStaple }, Init),
+        Sub(new Command("issue", "Issue a leaf for the given names from the PKI's intermediate.") { IssueDir, IssueNames, IssueOut }, Issue),
+        Sub(new Command("revoke", "Revoke a certificate; a running OCSP responder answers REVOKED from then on.") { RevokeDir, RevokeSerial }, Revoke),
+    };
 
-        string sub = args[0];
-        CommandLine cl = CommandLine.Parse(args[1..], "must-staple");
-        Func<CommandLine, int> run = sub switch
+    private static Command Sub(Command command, Func<ParseResult, int> run)
+    {
+        command.SetAction(result =>
         {
-            "init" => Init,
-            "issue" => Issue,
-            "revoke" => Revoke,
-            _ => throw new CommandLineException($"unknown pki subcommand '{sub}' (expected init, issue or revoke)"),
-        };
-        if (cl.Positionals.Count > 0)
-        {
-            throw new CommandLineException($"unexpected argument '{cl.Positionals[0]}'");
-        }
-
-        try
-        {
-            return Task.FromResult(run(cl));
-        }
-        catch (Exception ex) when (ex is DevPkiException or IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            Console.Error.WriteLine($"rawtls: {ex.Message}");
-            return Task.FromResult(1);
-        }
+            try
+            {
+                return run(result);
+            }
+            catch (Exception ex) when (ex is DevPkiException or IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                Console.Error.WriteLine($"rawtls: {ex.Message}");
+                return 1;
+            }
+        });
+        return command;
     }
 
-    private static int Init(CommandLine cl)
+    private static Option<string[]> RequiredRepeated(Option<string[]> option)
     {
-        string dir = cl.Require("dir");
-        string? url = cl.Get("ocsp-url");
-        string key = cl.Get("key") ?? "ecdsa";
-        bool mustStaple = cl.Flag("must-staple");
-        cl.EnsureAllConsumed();
+        option.Required = true;
+        return option;
+    }
 
-        Uri? ocspUrl = null;
-        if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out ocspUrl) || ocspUrl.Scheme is not ("http" or "https")))
-        {
-            throw new CommandLineException($"--ocsp-url: '{url}' is not an http:// URL");
-        }
-
-        DevKeyAlgorithm algorithm = key switch
-        {
-            "ecdsa" => DevKeyAlgorithm.EcdsaP256,
-            "rsa" => DevKeyAlgorithm.Rsa2048,
-            _ => throw new CommandLineException($"--key must be ecdsa or rsa, got '{key}'"),
-        };
+    private static int Init(ParseResult cl)
+    {
+        string dir = cl.GetValue(InitDir)!;
+        Uri? ocspUrl = cl.GetValue(InitOcspUrl);
+        DevKeyAlgorithm algorithm = cl.GetValue(InitKey);
+        bool mustStaple = cl.GetValue(InitMustStaple);
 
         using var ca = DevCertificateAuthority.Create(dir, new DevPkiOptions { KeyAlgorithm = algorithm, OcspUrl = ocspUrl, MustStaple = mustStaple });
         string full = ca.Directory!;
@@ -72,16 +67,11 @@ internal static class PkiCommand
         return 0;
     }
 
-    private static int Issue(CommandLine cl)
+    private static int Issue(ParseResult cl)
     {
-        string dir = cl.Require("dir");
-        List<string> names = cl.GetAll("name");
-        string outDir = cl.Require("out");
-        cl.EnsureAllConsumed();
-        if (names.Count == 0)
-        {
-            throw new CommandLineException("option --name is required (repeat it for more names)");
-        }
+        string dir = cl.GetValue(IssueDir)!;
+        string[] names = cl.GetValue(IssueNames)!;
+        string outDir = cl.GetValue(IssueOut)!;
 
         using var ca = DevCertificateAuthority.Load(dir);
         using X509Certificate2 leaf = ca.IssueLeaf(names, outDir);
@@ -93,11 +83,10 @@ internal static class PkiCommand
         return 0;
     }
 
-    private static int Revoke(CommandLine cl)
+    private static int Revoke(ParseResult cl)
     {
-        string dir = cl.Require("dir");
-        string serialArg = cl.Require("serial");
-        cl.EnsureAllConsumed();
+        string dir = cl.GetValue(RevokeDir)!;
+        string serialArg = cl.GetValue(RevokeSerial)!;
         string serial;
         try
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net;
 using RawTls.Certificates;
 using RawTls.Ocsp;
@@ -29,22 +30,10 @@ internal sealed class ServeFleetOptions
 
     public TimeSpan DrainDelay { get; }
 
-    public static ServeFleetOptions Parse(CommandLine cl)
+    public static ServeFleetOptions From(ParseResult cl)
     {
-        ProxyProtocolMode proxy = cl.Get("proxy-protocol") switch
-        {
-            null => ProxyProtocolMode.None,
-            "v1" => ProxyProtocolMode.V1,
-            "v2" => ProxyProtocolMode.V2,
-            "any" => ProxyProtocolMode.Any,
-            string other => throw new CommandLineException($"--proxy-protocol must be v1, v2 or any, got '{other}'"),
-        };
-        var trusted = new List<IPNetwork>();
-        foreach (string cidr in cl.GetAll("proxy-trusted"))
-        {
-            trusted.Add(IPNetwork.TryParse(cidr, out IPNetwork network) ? network : throw new CommandLineException($"--proxy-trusted must be a network such as 10.0.0.0/8 or 127.0.0.1/32, got '{cidr}'"));
-        }
-
+        ProxyProtocolMode proxy = cl.GetValue(ServeCommand.ProxyProtocol);
+        List<IPNetwork> trusted = [.. cl.GetValue(ServeCommand.ProxyTrusted) ?? []];
         if (proxy != ProxyProtocolMode.None && trusted.Count == 0)
         {
             throw new CommandLineException("--proxy-protocol needs at least one --proxy-trusted CIDR (the balancers' addresses, e.g. 10.0.0.0/8)");
@@ -55,14 +44,20 @@ internal sealed class ServeFleetOptions
             throw new CommandLineException("--proxy-trusted is only used with --proxy-protocol v1|v2|any");
         }
 
-        TimeSpan drainDelay = cl.GetDuration("drain-delay", TimeSpan.Zero);
+        TimeSpan drainDelay = cl.GetValue(ServeCommand.DrainDelay);
         if (drainDelay > TimeSpan.FromMinutes(10))
         {
-            throw new CommandLineException($"--drain-delay must be between 0s and 10m, got '{cl.Get("drain-delay")}'");
+            throw new CommandLineException($"--drain-delay must be between 0s and 10m, got {drainDelay}");
         }
 
-        return new ServeFleetOptions(proxy, trusted, cl.Get("staple-store"), drainDelay);
+        return new ServeFleetOptions(proxy, trusted, cl.GetValue(ServeCommand.StapleStore), drainDelay);
     }
+
+    /// <summary>Parses <c>--proxy-trusted</c>: an IPv4 or IPv6 network in CIDR form.</summary>
+    public static IPNetwork ParseNetwork(string cidr, string name) =>
+        IPNetwork.TryParse(cidr, out IPNetwork network)
+            ? network
+            : throw new CommandLineException($"--{name} must be a network such as 10.0.0.0/8 or 127.0.0.1/32, got '{cidr}'");
 
     /// <summary>Adds the listening endpoint, with the PROXY protocol when asked for.</summary>
     public void AddEndPoint(TlsServerOptions options, IPEndPoint listen)

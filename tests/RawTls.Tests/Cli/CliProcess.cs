@@ -46,9 +46,15 @@ internal sealed partial class CliProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs <c>rawtls ARGS</c> to its end (bounded) and returns its exit code and both streams.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        Infrastructure.ExternalTool.RunAsync("dotnet", [Dll, .. args], TimeSpan.FromSeconds(30));
+
+    private static string Dll => typeof(RawTls.Cli.Commands.CommandDispatcher).Assembly.Location;
+
     public static CliProcess Start(string workingDirectory, IEnumerable<string> args)
     {
-        string dll = typeof(RawTls.Cli.Commands.CommandDispatcher).Assembly.Location;
+        string dll = Dll;
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,

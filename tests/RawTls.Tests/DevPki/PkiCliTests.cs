@@ -68,7 +68,7 @@ public partial class PkiCliTests
         using var ca = DevCertificateAuthority.Create(dir.Path);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var started = new TaskCompletionSource<OcspResponder>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<int> run = OcspResponderCommand.RunAsync(CommandLine.Parse(["--pki", dir.Path, "--listen", "127.0.0.1:0", "--validity", "10m"]), r => started.SetResult(r), cts.Token);
+        Task<int> run = OcspResponderCommand.RunAsync(["--pki", dir.Path, "--listen", "127.0.0.1:0", "--validity", "10m"], r => started.SetResult(r), cts.Token);
         OcspResponder responder = await started.Task.WaitAsync(cts.Token);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var basic = OcspTestClient.Basic(await OcspTestClient.PostAsync(http, responder.Url, OcspTestClient.Request(ca.Leaf, ca.Intermediate)));

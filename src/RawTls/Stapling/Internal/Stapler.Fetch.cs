@@ -46,9 +46,14 @@ internal sealed partial class Stapler
             }
 
             leased = lease == true; // null: the store failed; fetch ourselves
-            if (leased && await NewerStoredAsync(store, cancellationToken).ConfigureAwait(false) is { } newer)
+            if (leased)
             {
-                return (newer, leased); // another instance refreshed moments ago (its lease already given back): use that
+                // The previous holder may have just fetched and let go: its response, if still fresh, spares a fetch.
+                Attempt stored = await PickUpStoredAsync(store, cancellationToken).ConfigureAwait(false);
+                if (stored.Kind == AttemptKind.Response && _services.Time.GetUtcNow() < stored.Staple!.ThisUpdate + ((stored.Staple.NextUpdate - stored.Staple.ThisUpdate) / 2))
+                {
+                    return (stored, leased);
+                }
             }
         }
 
@@ -68,12 +73,7 @@ internal sealed partial class Stapler
     }
 
     /// <summary>Another instance is fetching: take its stored response once it is newer than ours, validated like any other.</summary>
-    private async Task<Attempt> PickUpStoredAsync(StoreAccess store, CancellationToken cancellationToken) =>
-        await NewerStoredAsync(store, cancellationToken).ConfigureAwait(false)
-            ?? Attempt.LeaseBusy("another instance holds the fetch lease; nothing newer in the store yet");
-
-    /// <summary>The stored response when it validates and is newer than the held one; null otherwise.</summary>
-    private async Task<Attempt?> NewerStoredAsync(StoreAccess store, CancellationToken cancellationToken)
+    private async Task<Attempt> PickUpStoredAsync(StoreAccess store, CancellationToken cancellationToken)
     {
         (bool ok, byte[]? bytes) = await store.LoadAsync(_key, cancellationToken).ConfigureAwait(false);
         if (ok && bytes is not null)
@@ -86,7 +86,7 @@ internal sealed partial class Stapler
             }
         }
 
-        return null;
+        return Attempt.LeaseBusy("another instance holds the fetch lease; nothing newer in the store yet");
     }
 
     /// <summary>
