@@ -57,7 +57,7 @@ public class DevPkiRequestFuzzTests
             Assert.True(der is null || der.Length > 0);
         }, new FuzzLimits { SlowInput = TimeSpan.FromMilliseconds(50) });
 
-        Assert.True(count > 500, $"only {count} inputs ran");
+        Assert.True(count > 100, $"only {count} inputs ran");
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public class DevPkiRequestFuzzTests
             Assert.True(HttpRequestHead.FindEnd(input) is -1 or >= 4);
         }, new FuzzLimits { SlowInput = TimeSpan.FromMilliseconds(20) });
 
-        Assert.True(count > 1000, $"only {count} inputs ran");
+        Assert.True(count > 200, $"only {count} inputs ran");
     }
 
     [Fact]
