@@ -34,12 +34,9 @@ internal static class ServeCommand
     internal static readonly Option<LogLevel> Logging = Define(CliOptions.Choice("--log-level", "Least severe log level written.", "info", ("debug", LogLevel.Debug), ("info", LogLevel.Information), ("warning", LogLevel.Warning), ("error", LogLevel.Error)));
     internal static readonly Option<string> Watch = Define(CliOptions.Choice("--watch", "Reload certificate files when they change (off: only on SIGHUP).", "on", ("on", "on"), ("off", "off")));
     internal static readonly Option<SslProtocols> Tls = Define(CliOptions.Value("--tls", "1.2|1.3", "Offer only this TLS version (default: both).", static (s, _) => ParseTlsVersions(s)));
-    internal static readonly Option<bool> InlineCompletions = Define(CliOptions.Flag("--inline-completions", "Run socket continuations on the socket engine's thread (process-wide)."));
+    internal static readonly Option<bool> InlineCompletions = Define(CliOptions.Flag("--inline-completions", "Run the protocol handler on the socket engine's thread too (this server only; only for handlers that never block)."));
     internal static readonly Option<IPEndPoint?> Metrics = Define(CliOptions.EndPoint("--metrics", "Serve the RawTls meter in Prometheus text format on http://HOST:PORT/metrics."));
     internal static readonly Option<AdminAddress?> Admin = Define(CliOptions.Value<AdminAddress?>("--admin", "ADDRESS", "Open the status endpoint read by 'rawtls status': a loopback HOST:PORT or a Unix socket path.", AdminAddress.Parse));
-
-    /// <summary>The process-wide switch that runs socket completions on the epoll thread instead of the thread pool.</summary>
-    internal const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
     public static Command Create()
     {

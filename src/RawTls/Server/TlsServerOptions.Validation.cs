@@ -42,7 +42,10 @@ public sealed partial class TlsServerOptions
             ShutdownTimeout = ShutdownTimeout,
             MemoryPool = MemoryPool,
             LoggerFactory = LoggerFactory,
+            MeterFactory = MeterFactory,
             TimeProvider = TimeProvider,
+            UnsafeInlineHandlers = UnsafeInlineHandlers,
+            SimulateInlineUnavailable = SimulateInlineUnavailable,
         };
         foreach (var endPoint in EndPoints)
         {

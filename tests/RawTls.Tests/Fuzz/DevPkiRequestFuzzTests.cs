@@ -41,7 +41,7 @@ public class DevPkiRequestFuzzTests
         (_, byte[] request, byte[] nonce) = s_pki.Value;
         foreach (byte[] seed in GetSeeds())
         {
-            byte[]? der = OcspResponder.DecodeGetTarget(Encoding.Latin1.GetString(seed));
+            byte[]? der = OcspRequestDecoder.DecodeGetTarget(Encoding.Latin1.GetString(seed));
             Assert.NotNull(der);
             Assert.True(der.AsSpan().SequenceEqual(request) || der.AsSpan().SequenceEqual(nonce), Encoding.Latin1.GetString(seed));
         }
@@ -53,7 +53,7 @@ public class DevPkiRequestFuzzTests
         long count = FuzzHarness.Run("devpki-get", Mutator.Text(GetSeeds(), ["/", "%", "%2F", "%2", "=", "==", "-", "_", "+", "?", "://", "http://", "/x", "%ZZ", "\u00e9"]), static input =>
         {
             string target = Encoding.Latin1.GetString(input);
-            byte[]? der = OcspResponder.DecodeGetTarget(target);
+            byte[]? der = OcspRequestDecoder.DecodeGetTarget(target);
             Assert.True(der is null || der.Length > 0);
         }, new FuzzLimits { SlowInput = TimeSpan.FromMilliseconds(50) });
 
@@ -66,10 +66,10 @@ public class DevPkiRequestFuzzTests
         // Every leading segment is retried as base64: 16 KiB of "/a" must not cost quadratic time.
         string target = string.Concat(Enumerable.Repeat("/AAAA", 16 * 1024 / 5));
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        OcspResponder.DecodeGetTarget(target);
+        OcspRequestDecoder.DecodeGetTarget(target);
         TimeSpan first = sw.Elapsed;
         sw.Restart();
-        OcspResponder.DecodeGetTarget(target);
+        OcspRequestDecoder.DecodeGetTarget(target);
         TimeSpan fastest = first < sw.Elapsed ? first : sw.Elapsed;
         Assert.True(fastest < TimeSpan.FromMilliseconds(50), $"decoding took {fastest.TotalMilliseconds:F1} ms");
     }
