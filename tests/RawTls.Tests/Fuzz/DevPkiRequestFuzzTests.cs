@@ -57,7 +57,7 @@ public class DevPkiRequestFuzzTests
             Assert.True(der is null || der.Length > 0);
         }, new FuzzLimits { SlowInput = TimeSpan.FromMilliseconds(50) });
 
-        Assert.True(count > 100, $"only {count} inputs ran");
+        Assert.True(count > 500, $"only {count} inputs ran");
     }
 
     [Fact]
@@ -72,32 +72,6 @@ public class DevPkiRequestFuzzTests
         OcspRequestDecoder.DecodeGetTarget(target);
         TimeSpan fastest = first < sw.Elapsed ? first : sw.Elapsed;
         Assert.True(fastest < TimeSpan.FromMilliseconds(50), $"decoding took {fastest.TotalMilliseconds:F1} ms");
-    }
-
-    [Fact]
-    public void Mutated_request_heads_parse_or_return_null_quickly()
-    {
-        string[] heads =
-        [
-            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/ocsp-request\r\nContent-Length: 120",
-            "GET /MEIwQDA+MDwwOjAJBgUrDgMCGgUABBQ HTTP/1.1\r\nHost: x\r\nConnection: close",
-            "POST /ocsp HTTP/1.0\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: keep-alive",
-            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked",
-        ];
-        long count = FuzzHarness.Run("devpki-head", Mutator.Text([.. heads.Select(Encoding.Latin1.GetBytes)], ["\r\n", ":", " ", "Content-Length: 1\r\n", "Content-Length: -1\r\n", "Content-Length: 99999999999999999999\r\n", "\0", "\n"]), static input =>
-        {
-            HttpRequestHead? head = HttpRequestHead.TryParse(input);
-            if (head is not null)
-            {
-                Assert.NotEmpty(head.Method);
-                Assert.NotEmpty(head.Target);
-                Assert.True(head.ContentLength >= -1);
-            }
-
-            Assert.True(HttpRequestHead.FindEnd(input) is -1 or >= 4);
-        }, new FuzzLimits { SlowInput = TimeSpan.FromMilliseconds(20) });
-
-        Assert.True(count > 200, $"only {count} inputs ran");
     }
 
     [Fact]
