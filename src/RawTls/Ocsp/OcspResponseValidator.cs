@@ -255,6 +255,20 @@ internal sealed class OcspResponseValidator
 
     private (OcspRejectReason Reason, string Message) CheckSigner(OcspBasicResponse basic, DateTimeOffset now)
     {
+        // Clients parse the whole response: an embedded certificate that does not parse makes the staple unusable
+        // even when the issuer signed it (the certificates are outside the signed data).
+        foreach (ReadOnlyMemory<byte> certificateDer in basic.Certificates)
+        {
+            try
+            {
+                X509CertificateLoader.LoadCertificate(certificateDer.Span).Dispose();
+            }
+            catch (CryptographicException ex)
+            {
+                return (OcspRejectReason.Malformed, $"An included certificate does not parse: {ex.Message}");
+            }
+        }
+
         bool idIsIssuer = basic.ResponderKeyHash is { } keyHash
             ? keyHash.Span.SequenceEqual(_issuerKeyHashSha1)
             : basic.ResponderName!.Value.Span.SequenceEqual(_issuerSubject);

@@ -57,7 +57,7 @@ public class DevPkiRequestFuzzTests
             Assert.True(der is null || der.Length > 0);
         }, new FuzzLimits { SlowInput = TimeSpan.FromMilliseconds(50) });
 
-        Assert.True(count > 500, $"only {count} inputs ran");
+        Assert.True(count > 100, $"only {count} inputs ran");
     }
 
     [Fact]
