@@ -17,7 +17,7 @@ public sealed record OcspResponderOptions
     /// <summary>Clock for thisUpdate/nextUpdate/producedAt. Fault delays always use real time.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Largest accepted request line + headers; larger gets 431 and the connection closed.</summary>
+    /// <summary>Largest accepted request line, and largest total of the headers; larger gets 414 or 431.</summary>
     public int MaxHeaderBytes { get; init; } = 16 * 1024;
 
     /// <summary>Largest accepted POST body; larger gets 413.</summary>
@@ -29,7 +29,7 @@ public sealed record OcspResponderOptions
     /// <summary>How long an idle keep-alive connection stays open.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Bound on reading the rest of a started request and on writing a response.</summary>
+    /// <summary>Bound on receiving a request's headers.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Initial fault hook; see <see cref="OcspResponder.FaultHook"/>.</summary>

@@ -5,7 +5,8 @@ namespace RawTls.Cli.Protocols;
 /// <summary>
 /// A strict HTTP/1.1 request-head parser over a <see cref="ReadOnlySequence{T}"/> (any segmentation).
 /// Strict on purpose: lines end in CRLF (a bare LF is a 400), no obsolete line folding, no whitespace
-/// before the colon, Content-Length is digits only and duplicates must agree. It allocates nothing.
+/// before the colon, Content-Length is digits only and duplicates must agree, an HTTP/1.1 request carries exactly
+/// one Host (RFC 9112 §3.2; HTTP/1.0 at most one). It allocates nothing.
 /// </summary>
 internal static class Http11Parser
 {
@@ -76,6 +77,11 @@ internal static class Http11Parser
             {
                 return status;
             }
+        }
+
+        if (flags.Hosts > 1 || (flags.Hosts == 0 && !head.IsHttp10))
+        {
+            return HttpParseStatus.BadRequest; // RFC 9112 §3.2: a missing or repeated Host is a 400
         }
 
         if (flags.TransferEncoding)
@@ -194,6 +200,10 @@ internal static class Http11Parser
             flags.ContentLength = true;
             head.ContentLength = length;
         }
+        else if (EqualsIgnoreCase(name, "host"u8))
+        {
+            flags.Hosts++;
+        }
         else if (EqualsIgnoreCase(name, "transfer-encoding"u8))
         {
             flags.TransferEncoding = true;
@@ -268,5 +278,6 @@ internal static class Http11Parser
     {
         public bool ContentLength;
         public bool TransferEncoding;
+        public int Hosts;
     }
 }

@@ -60,6 +60,11 @@ public sealed class CertificateHolder
     /// <summary>Raised after every publication (on the publishing thread).</summary>
     public event EventHandler<StapledCertificateContext>? Published;
 
+    /// <summary>Raised (on a background thread; keep handlers short) after every new stapling status snapshot: fetch, drop, schedule change.</summary>
+    public event EventHandler<StapleStatus>? StaplingStatusChanged;
+
+    internal void OnStaplingStatusChanged(StapleStatus status) => StaplingStatusChanged?.Invoke(this, status);
+
     internal long NextVersion() => Interlocked.Increment(ref _version);
 
     /// <summary>The options for a handshake, or null when the certificate may not be served. One volatile read.</summary>

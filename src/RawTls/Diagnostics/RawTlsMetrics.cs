@@ -33,6 +33,10 @@ internal sealed class RawTlsMetrics : IDisposable
     private long _failedCount;
     private readonly long[] _failedByReason = new long[s_reasonTags.Length];
 
+    /// <summary>The <c>RawTls</c> meter from a host's <paramref name="factory"/> (the factory owns it), or null without one.</summary>
+    public static Meter? CreateMeter(IMeterFactory? factory) =>
+        factory?.Create(new MeterOptions(MeterName) { Version = typeof(RawTlsMetrics).Assembly.GetName().Version?.ToString() });
+
     /// <param name="meter">The meter to create instruments on (not disposed here); null: a new <c>RawTls</c> meter.</param>
     public RawTlsMetrics(Meter? meter = null)
     {

@@ -10,7 +10,7 @@ namespace RawTls.Ocsp;
 /// create one per process and share it. Never uses a proxy, so traffic goes only where the URL says.
 /// Thread-safe.
 /// </summary>
-public sealed class OcspClient : IDisposable
+internal sealed class OcspClient : IDisposable
 {
     /// <summary>RFC 5019 §5: GET is used when the request fits in a URL of at most this many bytes.</summary>
     public const int MaxGetUrlLength = 255;

@@ -10,7 +10,7 @@ namespace RawTls.Ocsp;
 /// (the CertID, issuer key and hashes are computed once) and call <see cref="Validate"/> on every refresh.
 /// Thread-safe.
 /// </summary>
-public sealed class OcspResponseValidator
+internal sealed class OcspResponseValidator
 {
     /// <summary>The default tolerance for a responder clock that runs ahead of ours.</summary>
     public static readonly TimeSpan DefaultClockSkew = TimeSpan.FromMinutes(5);

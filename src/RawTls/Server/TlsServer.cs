@@ -68,7 +68,7 @@ public sealed partial class TlsServer : IAsyncDisposable
         _handshakeTimeoutMs = options.HandshakeTimeout <= TimeSpan.Zero || options.HandshakeTimeout == Timeout.InfiniteTimeSpan
             ? 0
             : (long)Math.Max(1, options.HandshakeTimeout.TotalMilliseconds);
-        Metrics = new RawTlsMetrics();
+        Metrics = new RawTlsMetrics(RawTlsMetrics.CreateMeter(options.MeterFactory));
         var pool = options.MemoryPool;
         ReaderOptions = new StreamPipeReaderOptions(pool, bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true);
         WriterOptions = new StreamPipeWriterOptions(pool, minimumBufferSize: 4096, leaveOpen: true);

@@ -42,6 +42,7 @@ public sealed partial class TlsServerOptions
             ShutdownTimeout = ShutdownTimeout,
             MemoryPool = MemoryPool,
             LoggerFactory = LoggerFactory,
+            MeterFactory = MeterFactory,
             TimeProvider = TimeProvider,
             UnsafeInlineHandlers = UnsafeInlineHandlers,
             SimulateInlineUnavailable = SimulateInlineUnavailable,

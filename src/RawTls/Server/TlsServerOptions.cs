@@ -81,6 +81,9 @@ public sealed partial class TlsServerOptions
     /// <summary>Logging. Null: no logs.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>Creates the <c>RawTls</c> meter (e.g. a host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/>). Null: a standalone meter.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>Clock for OCSP validity checks and refresh schedules (socket timeouts use real time). Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

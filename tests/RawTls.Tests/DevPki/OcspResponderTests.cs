@@ -84,11 +84,11 @@ public class OcspResponderTests
         using var ca = DevCertificateAuthority.Create();
         byte[] request = OcspTestClient.Request(ca.Leaf, ca.Intermediate);
         string b64 = Convert.ToBase64String(request);
-        Assert.Equal(request, OcspResponder.DecodeGetTarget("/" + Uri.EscapeDataString(b64)));
-        Assert.Equal(request, OcspResponder.DecodeGetTarget("/" + b64));
-        Assert.Equal(request, OcspResponder.DecodeGetTarget("/ocsp/" + b64));
-        Assert.Equal(request, OcspResponder.DecodeGetTarget("http://127.0.0.1:1/" + b64.Replace("+", "%2b", StringComparison.Ordinal)));
-        Assert.Null(OcspResponder.DecodeGetTarget("/"));
+        Assert.Equal(request, OcspRequestDecoder.DecodeGetTarget("/" + Uri.EscapeDataString(b64)));
+        Assert.Equal(request, OcspRequestDecoder.DecodeGetTarget("/" + b64));
+        Assert.Equal(request, OcspRequestDecoder.DecodeGetTarget("/ocsp/" + b64));
+        Assert.Equal(request, OcspRequestDecoder.DecodeGetTarget("http://127.0.0.1:1/" + b64.Replace("+", "%2b", StringComparison.Ordinal)));
+        Assert.Null(OcspRequestDecoder.DecodeGetTarget("/"));
     }
 
     [Fact]

@@ -32,11 +32,11 @@ internal sealed class StaplingFixture : IAsyncDisposable
     public IPEndPoint EndPoint => Server.LocalEndPoints[0];
 
     /// <summary>Creates the PKI and responder; the server is started separately so tests can set faults first.</summary>
-    public static StaplingFixture Create(TimeProvider? time = null, bool mustStaple = false, TimeSpan? validity = null)
+    public static StaplingFixture Create(TimeProvider? time = null, bool mustStaple = false, TimeSpan? validity = null, TimeSpan? backdate = null)
     {
         time ??= TimeProvider.System;
         var ca = DevCertificateAuthority.Create(new DevPkiOptions { TimeProvider = time, MustStaple = mustStaple });
-        var responder = OcspResponder.Start(ca, new OcspResponderOptions { TimeProvider = time, Validity = validity ?? TimeSpan.FromHours(1) });
+        var responder = OcspResponder.Start(ca, new OcspResponderOptions { TimeProvider = time, Validity = validity ?? TimeSpan.FromHours(1), Backdate = backdate ?? TimeSpan.FromMinutes(1) });
         return new StaplingFixture(ca, responder, time);
     }
 

@@ -235,6 +235,7 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
                 Volatile.Write(ref _deadline, Environment.TickCount64 + TlsServer.CloseTimeoutMilliseconds);
                 await _ssl!.ShutdownAsync().ConfigureAwait(false);
                 _socket.Shutdown(SocketShutdown.Send);
+                await LingerAsync().ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or AuthenticationException)

@@ -11,8 +11,9 @@ namespace RawTls.Stapling.Internal;
 /// <remarks>
 /// File I/O runs on the thread pool so a hung volume costs the caller only its timeout. What is read back is
 /// validated by the caller like a network response; a file over <see cref="MaxBytes"/> is an error, not a staple.
+/// Lease expiry is wall-clock time: instances sharing a volume across hosts need synchronized clocks (NTP).
 /// </remarks>
-internal sealed class DirectoryStapleStore(string directory, int maxBytes) : IStapleStore
+internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeProvider time) : IStapleStore
 {
     public string Directory { get; } = directory;
 
@@ -88,7 +89,7 @@ internal sealed class DirectoryStapleStore(string directory, int maxBytes) : ISt
     {
         System.IO.Directory.CreateDirectory(Directory);
         string path = LeasePath(key);
-        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset now = time.GetUtcNow();
         for (int attempt = 0; attempt < 2; attempt++)
         {
             try

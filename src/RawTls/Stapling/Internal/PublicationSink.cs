@@ -45,6 +45,15 @@ internal sealed class PublicationSink
         }
     }
 
+    /// <summary>Passes a new status snapshot on to the holder's subscribers (nothing while staged or after retirement).</summary>
+    public void StatusChanged(Ocsp.StapleStatus status)
+    {
+        if (!Volatile.Read(ref _staged) && !Volatile.Read(ref _retired))
+        {
+            _holder.OnStaplingStatusChanged(status);
+        }
+    }
+
     /// <summary>Ends staging: publishes the staged context (if a staple arrived) or else <paramref name="initial"/>.</summary>
     public void Activate(StapledCertificateContext initial, bool serveInitial)
     {

@@ -36,10 +36,13 @@ internal static class RefreshPolicy
     public static bool Servable(OcspStaple staple, DateTimeOffset now, RefreshSettings s) =>
         now >= staple.ThisUpdate - s.ClockSkew && now < DropAt(staple, s);
 
-    /// <summary>The timer fired: drop a staple past its window; fetch when due.</summary>
+    /// <summary>
+    /// The timer fired: drop a staple past its window; fetch when the timer was set for the fetch. Timers run on
+    /// elapsed time, so a clock step neither skips a fetch nor brings one forward.
+    /// </summary>
     public static RefreshDecision OnTimer(in RefreshState state, DateTimeOffset now, bool fetchDue, RefreshSettings s)
     {
-        bool fetch = fetchDue || now >= state.NextFetch;
+        bool fetch = fetchDue;
         if (state.Held is { } held && !Servable(held, now, s))
         {
             return new(StapleAction.Drop, state with { Held = null }, fetch, null);

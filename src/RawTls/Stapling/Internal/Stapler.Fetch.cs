@@ -46,6 +46,15 @@ internal sealed partial class Stapler
             }
 
             leased = lease == true; // null: the store failed; fetch ourselves
+            if (leased)
+            {
+                // The previous holder may have just fetched and let go: its response, if still fresh, spares a fetch.
+                Attempt stored = await PickUpStoredAsync(store, cancellationToken).ConfigureAwait(false);
+                if (stored.Kind == AttemptKind.Response && _services.Time.GetUtcNow() < stored.Staple!.ThisUpdate + ((stored.Staple.NextUpdate - stored.Staple.ThisUpdate) / 2))
+                {
+                    return (stored, leased);
+                }
+            }
         }
 
         DateTimeOffset? newest;

@@ -39,7 +39,9 @@ internal sealed partial class Stapler
         }
 
         ArmTimer(decision, now);
-        Volatile.Write(ref _status, BuildStatus());
+        StapleStatus status = BuildStatus();
+        Volatile.Write(ref _status, status);
+        _sink.StatusChanged(status);
     }
 
     private void Record(Attempt attempt, in RefreshDecision decision, DateTimeOffset now)

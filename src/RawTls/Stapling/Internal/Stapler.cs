@@ -100,7 +100,10 @@ internal sealed partial class Stapler : IAsyncDisposable
         {
             _services.Log.StartedWithStaple(_name, source, RefreshPolicy.DropAt(held, _services.Refresh));
             _ready.TrySetResult();
-            return; // the timer armed by the decision refreshes it
+            if (_services.Time.GetUtcNow() < held.ThisUpdate + ((held.NextUpdate - held.ThisUpdate) / 2))
+            {
+                return; // fresh: the timer armed by the decision refreshes it on schedule
+            }
         }
 
         _ = RefreshNowAsync();

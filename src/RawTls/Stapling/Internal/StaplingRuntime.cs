@@ -82,7 +82,7 @@ internal sealed class StaplingRuntime : IDisposable
         CertificateBundle? fallback = _options.FallbackCertificate is null
             ? null
             : CertificateLoader.Assemble(_options.FallbackCertificate, _options.FallbackChain is null ? [] : [.. _options.FallbackChain], "fallback certificate");
-        IStapleStore? store = _options.Store ?? (_options.CacheDirectory is { } dir ? new DirectoryStapleStore(dir, _options.MaxResponseBytes) : null);
+        IStapleStore? store = _options.Store ?? (_options.CacheDirectory is { } dir ? new DirectoryStapleStore(dir, _options.MaxResponseBytes, _time) : null);
         StoreAccess? access = store is null ? null : new StoreAccess(store, _options.StoreTimeout, _metrics, Log);
         Random random = _random ?? Random.Shared;
         _services = new StaplingServices(_options, _time, _client, access, _metrics, Log, fallback, AdapterActive, () => (random.NextDouble() * 2) - 1);
