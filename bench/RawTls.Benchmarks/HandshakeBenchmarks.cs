@@ -22,14 +22,20 @@ public class HandshakeBenchmarks
     private OcspResponder? _responder;
     private HandshakeClient? _client;
 
-    [Params(SslProtocols.Tls12, SslProtocols.Tls13)]
+    [ParamsSource(nameof(Protocols))]
     public SslProtocols Protocol { get; set; }
 
-    [Params(KeyKind.EcdsaP256, KeyKind.Rsa2048)]
+    [ParamsSource(nameof(Keys))]
     public KeyKind Key { get; set; }
 
-    [Params(false, true)]
+    [ParamsSource(nameof(StapledValues))]
     public bool Stapled { get; set; }
+
+    public static IEnumerable<SslProtocols> Protocols => BenchSelection.Protocols;
+
+    public static IEnumerable<KeyKind> Keys => BenchSelection.Keys;
+
+    public static IEnumerable<bool> StapledValues => BenchSelection.Stapled;
 
     [Params(false, true)]
     public bool Resumed { get; set; }
@@ -97,14 +103,18 @@ public class BareSslStreamHandshakeBenchmarks
     private HandshakeClient? _client;
     private Task? _acceptLoop;
 
-    [Params(SslProtocols.Tls12, SslProtocols.Tls13)]
+    [ParamsSource(nameof(Protocols))]
     public SslProtocols Protocol { get; set; }
 
-    [Params(KeyKind.EcdsaP256, KeyKind.Rsa2048)]
+    [ParamsSource(nameof(Keys))]
     public KeyKind Key { get; set; }
 
     [Params(false, true)]
     public bool Resumed { get; set; }
+
+    public static IEnumerable<SslProtocols> Protocols => BenchSelection.Protocols;
+
+    public static IEnumerable<KeyKind> Keys => BenchSelection.Keys;
 
     [GlobalSetup]
     public async Task SetupAsync()

@@ -47,6 +47,7 @@ SCENARIOS = {
 SERVERS = {
     "rawtls": ("rawtls serve --stapling off", ["hs13", "keepalive", "resumed", "hs12", "rsa13"]),
     "rawtls-inline": ("rawtls serve --stapling off --inline-completions", ["hs13", "keepalive", "resumed", "hs12", "rsa13"]),
+    "rawtls-baseline": ("rawtls serve --stapling off, an earlier build given with --baseline", ["hs13", "keepalive", "resumed", "hs12", "rsa13"]),
     "rawtls-stapled": ("rawtls serve (default: stapling auto, dev PKI + local OCSP responder)", ["hs13", "keepalive"]),
     "kestrel": ("Kestrel (bench/RawTls.KestrelPeer)", ["hs13", "keepalive", "resumed", "hs12", "rsa13"]),
     "nginx": ("nginx worker_processes 1", ["hs13", "keepalive", "resumed", "hs12", "rsa13"]),
@@ -276,10 +277,11 @@ http {{
     return prefix, path
 
 
-def server_command(server, port, certs, tls_cap, work, data_dir):
+def server_command(server, port, certs, tls_cap, work, data_dir, baseline=None):
     env = {}
-    if server in ("rawtls", "rawtls-inline"):
-        cmd = [RAWTLS, "serve", "--listen", f"127.0.0.1:{port}", "--cert", certs["cert"], "--key", certs["key"],
+    if server in ("rawtls", "rawtls-inline", "rawtls-baseline"):
+        binary = os.path.join(baseline, "RawTls.Cli") if server == "rawtls-baseline" else RAWTLS
+        cmd = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--cert", certs["cert"], "--key", certs["key"],
                "--chain", certs["chain"], "--stapling", "off", "--log-level", "warning", "--data-dir", os.path.join(work, "unused")]
         if server == "rawtls-inline":
             cmd.append("--inline-completions")
@@ -381,6 +383,7 @@ def environment():
         "hey": tool_output(["dpkg-query", "-W", "-f", "${Version}", "hey"]),
         "wrk": tool_output(["dpkg-query", "-W", "-f", "${Version}", "wrk"]),
         "load average at start": " ".join(open("/proc/loadavg").read().split()[:3]),
+        "uptime at start": tool_output(["uptime"]),
     }
 
 
@@ -388,17 +391,23 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
     ap.add_argument("--warmup", type=int, default=5, help="unmeasured seconds per server and scenario before its first measurement, for JIT tiering (default 5)")
+    ap.add_argument("--server-warmup", type=int, default=16, help="unmeasured seconds of load per server process before any measurement (half handshakes, half keep-alive), so that JIT tiering is over (default 16)")
     ap.add_argument("--reps", type=int, default=3, help="measurements per server and scenario (default 3)")
     ap.add_argument("--connections", type=int, default=32, help="concurrent connections of the load tool (default 32)")
-    ap.add_argument("--servers", default=",".join(SERVERS), help="comma-separated subset of: " + ",".join(SERVERS))
+    ap.add_argument("--servers", default=None, help="comma-separated subset of: " + ",".join(SERVERS) + " (default: all; rawtls-baseline only with --baseline)")
+    ap.add_argument("--baseline", default=None, help="directory of an earlier RawTls.Cli build, measured as rawtls-baseline in the same run (before/after)")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset of: " + ",".join(SCENARIOS))
     ap.add_argument("--name", default="load-comparison", help="results file name suffix")
     ap.add_argument("--out", default=os.path.join(ROOT, "perf-results"), help="results directory")
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 s, 1 repetition, 1 s warm-up; results not written to the summary")
     args = ap.parse_args()
     if args.quick:
-        args.duration, args.reps, args.warmup = 2, 1, 1
+        args.duration, args.reps, args.warmup, args.server_warmup = 2, 1, 1, 2
+    if args.servers is None:
+        args.servers = ",".join(s for s in SERVERS if s != "rawtls-baseline" or args.baseline)
     servers = [s for s in args.servers.split(",") if s]
+    if "rawtls-baseline" in servers and not (args.baseline and os.path.exists(os.path.join(args.baseline, "RawTls.Cli"))):
+        ap.error("rawtls-baseline needs --baseline DIR with a RawTls.Cli build in it")
     scenarios = [s for s in args.scenarios.split(",") if s]
     for s in servers:
         if s not in SERVERS:
@@ -428,7 +437,8 @@ def main():
             if plan:
                 groups.append((key_kind, cap, plan))
         total = sum(len(g[2]) for g in groups) * args.reps
-        minutes = (total * (args.duration + 0.7) + sum(len(g[2]) for g in groups) * (args.warmup + 0.7) + len(groups) * 10) / 60
+        minutes = (total * (args.duration + 0.7) + sum(len(g[2]) for g in groups) * (args.warmup + 0.7)
+                   + sum(len({sv for _, sv in g[2]}) for g in groups) * (args.server_warmup + 1.4) + len(groups) * 10) / 60
         log(f"{total} measurements of {args.duration}s (+{args.warmup}s warm-up per server and scenario), about {minutes:.1f} min")
         done = 0
         t_start = time.monotonic()
@@ -437,7 +447,7 @@ def main():
             running = {}
             for server in dict.fromkeys(sv for _, sv in plan):
                 port = free_port()
-                cmd, env = server_command(server, port, certs, cap, work, data_dir)
+                cmd, env = server_command(server, port, certs, cap, work, data_dir, args.baseline)
                 running[server] = (start(cmd, f"{server}-{key_kind}-{cap or 'any'}", work, env), port)
             try:
                 for server, (p, port) in running.items():
@@ -445,6 +455,13 @@ def main():
                     version = check_response(port)
                     log(f"== {server} ({key_kind}, TLS {cap or '1.2+1.3'}) pid {p.pid} (process tree {process_tree(p.pid)}), "
                         f"port {port}: 200 with the expected body over {version}")
+                if args.server_warmup > 0:
+                    # The .NET servers compile their hot paths in the background (tiering) for a while after start; a
+                    # measurement that overlaps it charges them for compilation. nginx gets the same treatment.
+                    half = max(1, args.server_warmup // 2)
+                    for server, (p, port) in running.items():
+                        run_load("hey", port, half, args.connections)
+                        run_load("wrk", port, half, args.connections)
                 for rep in range(1, args.reps + 1):
                     for sc, server in plan:
                         p, port = running[server]
@@ -493,7 +510,9 @@ def main():
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
         w.writerows(rows)
-    settings = {"duration": args.duration, "warmup": args.warmup, "reps": args.reps, "connections": args.connections}
+    env_info["load average at end"] = " ".join(open("/proc/loadavg").read().split()[:3])
+    env_info["uptime at end"] = tool_output(["uptime"])
+    settings = {"duration": args.duration, "warmup": args.warmup, "reps": args.reps, "connections": args.connections, "server_warmup": args.server_warmup}
     report.write_all(base, rows, env_info, settings, SCENARIOS, SERVERS, summary_dir=None if args.quick else args.out)
     log(f"wrote {base}.md, {base}.csv, {base}.svg" + ("" if args.quick else f" and {os.path.join(args.out, 'README.md')}"))
     shutil.rmtree(work, ignore_errors=True)

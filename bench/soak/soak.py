@@ -237,7 +237,13 @@ class Counters:
                             continue
         except OSError:
             return None
-        value = sums[max(sums, key=lambda k: dt.datetime.strptime(k, "%m/%d/%Y %H:%M:%S"))] / (1024 * 1024) if sums else None
+        # The newest timestamp may be half written (one row per generation): take the one before it.
+        stamps = sorted(sums, key=lambda k: dt.datetime.strptime(k, "%m/%d/%Y %H:%M:%S"))
+        if len(stamps) < 2:
+            return None
+        value = sums[stamps[-2]] / (1024 * 1024)
+        if value == 0:
+            return None  # no collection yet: nothing measured
         return value
 
 

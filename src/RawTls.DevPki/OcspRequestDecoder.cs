@@ -9,6 +9,9 @@ namespace RawTls.DevPki;
 /// </summary>
 public static class OcspRequestDecoder
 {
+    /// <summary>Leading path segments <see cref="DecodeGetTarget"/> skips at most while looking for the base64 request.</summary>
+    internal const int MaxPathSegmentsTried = 16;
+
     /// <summary>The DER request carried by <paramref name="method"/> <paramref name="target"/> with <paramref name="body"/>, or null.</summary>
     public static byte[]? Decode(string method, string target, ReadOnlySpan<byte> body) => method switch
     {
@@ -39,8 +42,9 @@ public static class OcspRequestDecoder
         byte[]? firstDecoded = null;
 
         // Base64 may contain '/', so try the whole path first and then without each leading segment (a responder URL with a path).
+        // Bounded: each try decodes the rest of the path, so trying every segment of a long path costs quadratic time.
         string candidate = path;
-        while (candidate.Length > 0)
+        for (int tries = 0; candidate.Length > 0 && tries < MaxPathSegmentsTried; tries++)
         {
             byte[]? der = DecodeBase64(candidate);
             if (der is not null)

@@ -8,8 +8,17 @@ public sealed partial class OcspResponder
     private byte[] CreateResponse(OcspReq request)
     {
         Req[] list = request.GetRequestList();
-        bool byIntermediate = list.All(r => r.GetCertID().MatchesIssuer(_intermediate));
-        bool byRoot = !byIntermediate && list.All(r => r.GetCertID().MatchesIssuer(_root));
+        bool byIntermediate, byRoot;
+        try
+        {
+            byIntermediate = list.All(r => r.GetCertID().MatchesIssuer(_intermediate));
+            byRoot = !byIntermediate && list.All(r => r.GetCertID().MatchesIssuer(_root));
+        }
+        catch (Exception ex) when (ex is OcspException or Org.BouncyCastle.Security.SecurityUtilityException)
+        {
+            return OcspResponseBuilder.BuildError(OcspResponseStatus.MalformedRequest); // a CertID hash we cannot compute
+        }
+
         if (!byIntermediate && !byRoot)
         {
             return OcspResponseBuilder.BuildError(OcspResponseStatus.Unauthorized);

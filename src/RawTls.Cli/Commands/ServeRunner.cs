@@ -23,11 +23,7 @@ internal static class ServeRunner
         Uri? ocspUrl = cl.GetValue(ServeCommand.OcspUrl);
         string? stapleCache = cl.GetValue(ServeCommand.StapleCache);
         bool watch = cl.GetValue(ServeCommand.Watch) == "on";
-        if (cl.GetValue(ServeCommand.InlineCompletions))
-        {
-            // Read once by the socket engine when the first socket is created, which is later than this line.
-            Environment.SetEnvironmentVariable(ServeCommand.InlineCompletionsVariable, "1");
-        }
+        bool inlineHandlers = cl.GetValue(ServeCommand.InlineCompletions); // this server only: TlsServerOptions.UnsafeInlineHandlers
 
         ServeFleetOptions fleet = ServeFleetOptions.From(cl);
         List<(string Cert, string Key, string? Chain)> sets = CertificateSets.FromTokens(cl.Tokens);
@@ -53,6 +49,7 @@ internal static class ServeRunner
             AcceptLoopsPerEndPoint = cl.GetValue(ServeCommand.Threads),
             EnabledProtocols = cl.GetValue(ServeCommand.Tls),
             LoggerFactory = loggerFactory,
+            UnsafeInlineHandlers = inlineHandlers,
         };
         fleet.AddEndPoint(options, listen);
         options.Stapling.Mode = stapling;

@@ -11,22 +11,23 @@ namespace RawTls.Kestrel.Internal;
 internal sealed class ListenerHandshake(RawTlsStapling stapling, List<SslApplicationProtocol> alpn)
 {
     public static readonly Func<TlsHandshakeCallbackContext, ValueTask<SslServerAuthenticationOptions>> Callback =
-        static context => ((ListenerHandshake)context.State!).OnConnectionAsync(context);
+        static context => ((ListenerHandshake)context.State!).OnConnectionAsync(context.ClientHelloInfo.ServerName, context.CancellationToken);
 
-    private ValueTask<SslServerAuthenticationOptions> OnConnectionAsync(TlsHandshakeCallbackContext context)
+    /// <summary>The options for one handshake; waits only for a handshake that arrives before the set has started.</summary>
+    internal ValueTask<SslServerAuthenticationOptions> OnConnectionAsync(string? serverName, CancellationToken cancellationToken)
     {
         if (!stapling.IsStarted)
         {
-            return WaitThenSelectAsync(context);
+            return WaitThenSelectAsync(serverName, cancellationToken);
         }
 
-        return new ValueTask<SslServerAuthenticationOptions>(Select(context.ClientHelloInfo.ServerName));
+        return new ValueTask<SslServerAuthenticationOptions>(Select(serverName));
     }
 
-    private async ValueTask<SslServerAuthenticationOptions> WaitThenSelectAsync(TlsHandshakeCallbackContext context)
+    private async ValueTask<SslServerAuthenticationOptions> WaitThenSelectAsync(string? serverName, CancellationToken cancellationToken)
     {
-        await stapling.WhenStartedAsync(context.CancellationToken).ConfigureAwait(false);
-        return Select(context.ClientHelloInfo.ServerName);
+        await stapling.WhenStartedAsync(cancellationToken).ConfigureAwait(false);
+        return Select(serverName);
     }
 
     private SslServerAuthenticationOptions Select(string? serverName)

@@ -131,7 +131,7 @@ public sealed partial class CertificateSet : IAsyncDisposable
     }
 
     /// <summary>Re-reads one certificate's files now; on failure it keeps serving, and the result says why.</summary>
-    public Task<CertificateReloadStatus> ReloadAsync(CertificateHolder certificate, CancellationToken cancellationToken = default)
+    public Task<CertificateReloadStatus> ReloadCertificateAsync(CertificateHolder certificate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -1,7 +1,7 @@
 namespace RawTls.Diagnostics;
 
 /// <summary>Why a handshake failed; the metric tag is the lower-case name.</summary>
-public enum HandshakeFailureReason
+internal enum HandshakeFailureReason
 {
     /// <summary>Not finished within the handshake timeout.</summary>
     Timeout,

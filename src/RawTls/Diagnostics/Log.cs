@@ -12,8 +12,11 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint}: handshake failed ({Reason}): {Message}")]
     public static partial void HandshakeFailed(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string reason, string message);
 
-    [LoggerMessage(3, LogLevel.Warning, "Connection refused at accept: {Reason}")]
-    public static partial void ConnectionRejected(ILogger logger, string reason);
+    [LoggerMessage(3, LogLevel.Warning, "Refused {Count} connections at accept ({HandshakeLimit} over the handshake limit, {ConnectionLimit} over the connection limit) in the last {Seconds:0.#} s")]
+    public static partial void ConnectionsRejected(ILogger logger, long count, long handshakeLimit, long connectionLimit, double seconds);
+
+    [LoggerMessage(9, LogLevel.Information, "Inline socket completions unavailable ({Problem}): accept and handshakes run on the thread pool")]
+    public static partial void InlineCompletionsUnavailable(ILogger logger, string problem);
 
     [LoggerMessage(4, LogLevel.Error, "Connection {ConnectionId}: the handler failed")]
     public static partial void HandlerFailed(ILogger logger, long connectionId, Exception exception);

@@ -8,7 +8,7 @@ namespace RawTls.Ocsp;
 /// An OCSP CertID (RFC 6960 §4.1.1): the hash of the issuer's name and key plus the leaf's serial number.
 /// Compute it once per leaf and reuse it for every request and response check.
 /// </summary>
-public sealed class OcspCertId : IEquatable<OcspCertId>
+internal sealed class OcspCertId : IEquatable<OcspCertId>
 {
     private readonly byte[] _issuerNameHash;
     private readonly byte[] _issuerKeyHash;

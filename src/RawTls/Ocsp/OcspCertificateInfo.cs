@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace RawTls.Ocsp;
 
 /// <summary>Reads the certificate extensions that matter for OCSP stapling.</summary>
-public static class OcspCertificateInfo
+internal static class OcspCertificateInfo
 {
     /// <summary>The TLS Feature value for status_request (RFC 6066), i.e. OCSP Must-Staple.</summary>
     public const int StatusRequestFeature = 5;

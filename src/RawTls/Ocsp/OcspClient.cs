@@ -10,7 +10,7 @@ namespace RawTls.Ocsp;
 /// create one per process and share it. Never uses a proxy, so traffic goes only where the URL says.
 /// Thread-safe.
 /// </summary>
-public sealed class OcspClient : IDisposable
+internal sealed class OcspClient : IDisposable
 {
     /// <summary>RFC 5019 §5: GET is used when the request fits in a URL of at most this many bytes.</summary>
     public const int MaxGetUrlLength = 255;
@@ -34,7 +34,9 @@ public sealed class OcspClient : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             PooledConnectionLifetime = _options.PooledConnectionLifetime,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            // Fetches are minutes apart: a connection idle that long is one the responder may be closing right now
+            // (its keep-alive timeout), and reusing it fails the fetch. Keep connections for bursts only.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(2),
             ConnectTimeout = _options.Timeout,
             MaxResponseHeadersLength = 16,
         };

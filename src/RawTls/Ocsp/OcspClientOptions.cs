@@ -1,7 +1,7 @@
 namespace RawTls.Ocsp;
 
 /// <summary>Limits for <see cref="OcspClient"/>.</summary>
-public sealed class OcspClientOptions
+internal sealed class OcspClientOptions
 {
     /// <summary>Overall deadline per fetch, covering connect, redirects and a slowly trickled body. Default 10 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);

@@ -1,7 +1,7 @@
 namespace RawTls.Ocsp;
 
 /// <summary>How an OCSP fetch ended.</summary>
-public enum OcspFetchOutcome
+internal enum OcspFetchOutcome
 {
     /// <summary>HTTP 200 with a body within the size cap. The body still needs validating.</summary>
     Success,

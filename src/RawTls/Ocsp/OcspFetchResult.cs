@@ -1,7 +1,7 @@
 namespace RawTls.Ocsp;
 
 /// <summary>The result of an <see cref="OcspClient"/> fetch. Expected failures are reported here, not thrown.</summary>
-public sealed class OcspFetchResult
+internal sealed class OcspFetchResult
 {
     internal OcspFetchResult(OcspFetchOutcome outcome, string message)
     {

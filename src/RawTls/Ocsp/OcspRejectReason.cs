@@ -1,7 +1,7 @@
 namespace RawTls.Ocsp;
 
 /// <summary>Why an OCSP response was rejected.</summary>
-public enum OcspRejectReason
+internal enum OcspRejectReason
 {
     /// <summary>Not rejected.</summary>
     None,

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace RawTls.Ocsp;
 
 /// <summary>Builds DER-encoded OCSPRequests (RFC 6960 §4.1) in the RFC 5019 profile: one CertID, no nonce, no extensions, unsigned.</summary>
-public static class OcspRequestEncoder
+internal static class OcspRequestEncoder
 {
     /// <summary>Encodes an OCSPRequest for <paramref name="certId"/>.</summary>
     public static byte[] Encode(OcspCertId certId)

@@ -10,7 +10,7 @@ namespace RawTls.Ocsp;
 /// (the CertID, issuer key and hashes are computed once) and call <see cref="Validate"/> on every refresh.
 /// Thread-safe.
 /// </summary>
-public sealed class OcspResponseValidator
+internal sealed class OcspResponseValidator
 {
     /// <summary>The default tolerance for a responder clock that runs ahead of ours.</summary>
     public static readonly TimeSpan DefaultClockSkew = TimeSpan.FromMinutes(5);
@@ -255,6 +255,20 @@ public sealed class OcspResponseValidator
 
     private (OcspRejectReason Reason, string Message) CheckSigner(OcspBasicResponse basic, DateTimeOffset now)
     {
+        // Clients parse the whole response: an embedded certificate that does not parse makes the staple unusable
+        // even when the issuer signed it (the certificates are outside the signed data).
+        foreach (ReadOnlyMemory<byte> certificateDer in basic.Certificates)
+        {
+            try
+            {
+                X509CertificateLoader.LoadCertificate(certificateDer.Span).Dispose();
+            }
+            catch (CryptographicException ex)
+            {
+                return (OcspRejectReason.Malformed, $"An included certificate does not parse: {ex.Message}");
+            }
+        }
+
         bool idIsIssuer = basic.ResponderKeyHash is { } keyHash
             ? keyHash.Span.SequenceEqual(_issuerKeyHashSha1)
             : basic.ResponderName!.Value.Span.SequenceEqual(_issuerSubject);

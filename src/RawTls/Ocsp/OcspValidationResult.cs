@@ -1,7 +1,7 @@
 namespace RawTls.Ocsp;
 
 /// <summary>The result of <see cref="OcspResponseValidator.Validate"/>.</summary>
-public sealed class OcspValidationResult
+internal sealed class OcspValidationResult
 {
     internal OcspValidationResult(OcspVerdict verdict, OcspRejectReason rejectReason, string message, ReadOnlyMemory<byte> rawResponse)
     {

@@ -1,7 +1,7 @@
 namespace RawTls.Ocsp;
 
 /// <summary>The outcome of validating an OCSP response.</summary>
-public enum OcspVerdict
+internal enum OcspVerdict
 {
     /// <summary>The response is authentic, fresh and says the certificate is good.</summary>
     Good,

@@ -10,7 +10,7 @@ namespace RawTls.Ocsp;
 /// A TLS client (BouncyCastle's, since .NET's cannot read a staple) that handshakes with a server and reports the
 /// stapled OCSP response exactly as sent. It validates nothing: it is the witness that the server sends what it bound.
 /// </summary>
-public static class StapleProbe
+internal static class StapleProbe
 {
     // One TLS record plus header and expansion; the transport may hand us any amount, BouncyCastle buffers the rest.
     private const int BufferSize = 16 * 1024 + 2048;

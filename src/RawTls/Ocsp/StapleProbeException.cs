@@ -1,7 +1,7 @@
 namespace RawTls.Ocsp;
 
 /// <summary>The probe's TLS handshake failed: an alert, a malformed message or the server hanging up.</summary>
-public sealed class StapleProbeException : IOException
+internal sealed class StapleProbeException : IOException
 {
     /// <summary>Creates an exception with no detail.</summary>
     public StapleProbeException()

@@ -3,7 +3,7 @@ using System.Security.Authentication;
 namespace RawTls.Ocsp;
 
 /// <summary>Settings for one <see cref="StapleProbe"/> handshake.</summary>
-public sealed class StapleProbeOptions
+internal sealed class StapleProbeOptions
 {
     /// <summary>Host name sent as SNI; <see langword="null"/> (or an IP literal, which SNI forbids) sends none.</summary>
     public string? ServerName { get; set; }

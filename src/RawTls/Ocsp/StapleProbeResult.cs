@@ -3,7 +3,7 @@ using System.Security.Authentication;
 namespace RawTls.Ocsp;
 
 /// <summary>What a <see cref="StapleProbe"/> handshake saw.</summary>
-public sealed class StapleProbeResult
+internal sealed class StapleProbeResult
 {
     /// <summary>The negotiated version (<see cref="SslProtocols.Tls12"/> or <see cref="SslProtocols.Tls13"/>).</summary>
     public required SslProtocols NegotiatedProtocol { get; init; }

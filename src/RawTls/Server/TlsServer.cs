@@ -30,17 +30,20 @@ namespace RawTls.Server;
 public sealed partial class TlsServer : IAsyncDisposable
 {
     internal const int CloseTimeoutMilliseconds = 5_000;
+    internal const int RefusalReportIntervalMilliseconds = 10_000;
     private const int MaxPooledStreams = 1_024;
 
     private TlsServerOptions _options; // the caller's until StartAsync, then the validated copy
     private readonly ILogger _logger;
-    private readonly ConnectionTable _table;
+    private readonly ConnectionTable<TlsServerConnection> _table;
     private readonly System.Collections.Concurrent.ConcurrentQueue<SocketStream> _streamPool = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Socket> _listeners = [];
     private readonly List<ProxyProtocolSettings?> _listenerProxies = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly long _handshakeTimeoutMs;
+    private readonly RefusalLog _refusals = new(Environment.TickCount64);
+    private bool _inlineHandshakes;
     private CertificateSet? _certificates;
     private ITimer? _heartbeat;
     private TaskCompletionSource? _drained;
@@ -61,7 +64,7 @@ public sealed partial class TlsServer : IAsyncDisposable
         _options = options;
         Handler = handler;
         _logger = options.LoggerFactory?.CreateLogger("RawTls.Server") ?? NullLogger.Instance;
-        _table = new ConnectionTable(options.MaxConcurrentConnections);
+        _table = new ConnectionTable<TlsServerConnection>(options.MaxConcurrentConnections);
         _handshakeTimeoutMs = options.HandshakeTimeout <= TimeSpan.Zero || options.HandshakeTimeout == Timeout.InfiniteTimeSpan
             ? 0
             : (long)Math.Max(1, options.HandshakeTimeout.TotalMilliseconds);
@@ -107,6 +110,12 @@ public sealed partial class TlsServer : IAsyncDisposable
 
     internal CancellationToken StoppingToken => _stopping.Token;
 
+    /// <summary>Whether accept and handshakes run on the socket engine's thread (decided in <see cref="StartAsync"/>).</summary>
+    internal bool InlineHandshakes => _inlineHandshakes;
+
+    /// <summary>Whether handler code runs there too (<see cref="TlsServerOptions.UnsafeInlineHandlers"/>).</summary>
+    internal bool InlineHandlers => _inlineHandshakes && _options.UnsafeInlineHandlers;
+
     /// <summary>
     /// Loads the certificates, obtains their first OCSP staples (bounded wait), binds the listeners and
     /// starts accepting. Throws if a certificate cannot be loaded or an endpoint cannot be bound.
@@ -128,6 +137,15 @@ public sealed partial class TlsServer : IAsyncDisposable
             throw;
         }
 
+        (bool inlineOk, string? inlineProblem) = _options.SimulateInlineUnavailable
+            ? (false, "simulated: adapter disabled for testing")
+            : await InlineCompletionCheck.ResultAsync().ConfigureAwait(false);
+        if (!inlineOk)
+        {
+            Log.InlineCompletionsUnavailable(_logger, inlineProblem ?? "unknown");
+        }
+
+        _inlineHandshakes = InlinePolicy.InlineHandshakes(inlineOk, _options.ClientCertificateMode, Environment.ProcessorCount, InlinePolicy.SocketEngines());
         long proxyTimeoutMs = CreateProxySettings();
         _certificates = await CertificateSet.StartAsync(_options.CertificateSetView(CreateTemplate()), Metrics, cancellationToken).ConfigureAwait(false);
 
@@ -146,6 +164,11 @@ public sealed partial class TlsServer : IAsyncDisposable
                 listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
                 listener.Bind(endPoint);
                 listener.Listen(_options.ListenBacklog);
+                if (_inlineHandshakes)
+                {
+                    RuntimeSocketAdapter.SetInline(listener, true); // accepts complete on the engine's thread: no hop
+                }
+
                 var local = (IPEndPoint)listener.LocalEndPoint!;
                 bound.Add(local);
                 Log.Listening(_logger, local);
@@ -348,7 +371,7 @@ public sealed partial class TlsServer : IAsyncDisposable
             Interlocked.Decrement(ref _pooledStreams);
         }
 
-        var connection = new TlsServerConnection(this, socket, stream, acceptedAt);
+        var connection = new TlsServerConnection(this, socket, stream, acceptedAt, _inlineHandshakes);
         if (!_table.TryAdd(connection, out int slot))
         {
             Interlocked.Decrement(ref _handshaking);
@@ -362,13 +385,22 @@ public sealed partial class TlsServer : IAsyncDisposable
         connection.ProxySettings = proxy;
         socket.NoDelay = true;
         Metrics.ConnectionAccepted();
-        ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
+        if (_inlineHandshakes)
+        {
+            // Runs to the ClientHello wait and returns; the handshake continues on the engine's thread when it arrives.
+            RuntimeSocketAdapter.SetInline(socket, true);
+            connection.Start();
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
+        }
     }
 
     private void Reject(Socket socket, string reason)
     {
         Metrics.ConnectionRejected(reason);
-        Log.ConnectionRejected(_logger, reason);
+        _refusals.Record(handshakeLimit: reason == "handshake_limit");
         try
         {
             socket.LingerState = new LingerOption(true, 0); // RST at once: a refused client learns it now, and we hold nothing
@@ -383,6 +415,7 @@ public sealed partial class TlsServer : IAsyncDisposable
     private void OnHeartbeat()
     {
         long now = Environment.TickCount64;
+        _refusals.Flush(_logger, now, RefusalReportIntervalMilliseconds);
         long idle = _options.IdleTimeout <= TimeSpan.Zero || _options.IdleTimeout == Timeout.InfiniteTimeSpan ? 0 : (long)_options.IdleTimeout.TotalMilliseconds;
         for (int i = 0; i < _table.Capacity; i++)
         {
@@ -411,8 +444,17 @@ public sealed partial class TlsServer : IAsyncDisposable
 
     internal void ConnectionFinished(TlsServerConnection connection, SocketStream stream)
     {
+        bool reusable = stream.Reusable; // read before Detach: a cancelled wait's receive may still be in the socket
         stream.Detach();
-        ReturnStream(stream);
+        if (reusable)
+        {
+            ReturnStream(stream);
+        }
+        else
+        {
+            stream.DisposeArgs();
+        }
+
         _table.Remove(connection.Slot);
         Metrics.ConnectionClosed();
         if (_table.Count == 0)

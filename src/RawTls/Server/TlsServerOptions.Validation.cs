@@ -44,6 +44,8 @@ public sealed partial class TlsServerOptions
             LoggerFactory = LoggerFactory,
             MeterFactory = MeterFactory,
             TimeProvider = TimeProvider,
+            UnsafeInlineHandlers = UnsafeInlineHandlers,
+            SimulateInlineUnavailable = SimulateInlineUnavailable,
         };
         foreach (var endPoint in EndPoints)
         {

@@ -59,6 +59,19 @@ public sealed partial class TlsServerOptions
     /// <summary>Allow TLS session resumption (default true; turning it off makes full handshakes about 30 % dearer).</summary>
     public bool AllowTlsResume { get; set; } = true;
 
+    /// <summary>
+    /// Run handler code on the socket engine's thread too, not only accept and the handshake. This saves a thread-pool
+    /// hop per request (keep-alive throughput rises by roughly a third on one core) but is unsafe for any handler that
+    /// can block: a handler that waits synchronously (a lock, <c>Task.Wait</c>, file or database I/O, a long
+    /// computation) stalls every connection whose socket belongs to that engine thread — in practice every connection
+    /// of every server in the process. Only for handlers known never to block. Default false: handlers run on the
+    /// thread pool and one that blocks holds up only its own connection.
+    /// </summary>
+    public bool UnsafeInlineHandlers { get; set; }
+
+    /// <summary>Test hook: behave as if the runtime's per-socket inline switch were missing (the thread-pool fallback).</summary>
+    internal bool SimulateInlineUnavailable { get; set; }
+
     /// <summary>How long <see cref="TlsServer.StopAsync(CancellationToken)"/> lets connections drain before aborting them. Default 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

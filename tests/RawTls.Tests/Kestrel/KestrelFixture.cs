@@ -82,7 +82,7 @@ internal sealed class KestrelFixture : IAsyncDisposable
     /// Builds and starts the app the way its README says: AddRawTlsStapling over the "RawTls" section, UseRawTlsStapling on
     /// the endpoint. Certificates without an AIA responder URL ask the dev responder.
     /// </summary>
-    public async Task StartAsync()
+    public async Task StartAsync(Action<WebApplicationBuilder>? configure = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Root, EnvironmentName = "Test", Args = [] });
         builder.Logging.ClearProviders();
@@ -95,6 +95,7 @@ internal sealed class KestrelFixture : IAsyncDisposable
             }
         });
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseRawTlsStapling()));
+        configure?.Invoke(builder);
         App = builder.Build();
         App.MapGet("/", static () => "hello from kestrel");
         await App.StartAsync();

@@ -1,5 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RawTls.Certificates;
+using RawTls.Hosting;
 using RawTls.DevPki;
 using RawTls.Ocsp;
 
@@ -36,13 +39,18 @@ public class KestrelStaplingTests
         await using var f = KestrelFixture.Create();
         var (_, leaf) = f.WriteCertificate("site", "localhost");
         f.WriteSettings();
-        await f.StartAsync();
+        await f.StartAsync(b => b.Services.AddHealthChecks().AddRawTlsStapling());
+        var health = f.App.Services.GetRequiredService<HealthCheckService>();
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
 
         f.Ca.Revoke(leaf.SerialNumber, RevocationReason.KeyCompromise);
         await f.Stapling.Certificates[0].RefreshStapleAsync();
 
         string output = await f.OpenSslStatusAsync();
         Assert.Contains("Cert Status: revoked", output, StringComparison.Ordinal);
+        HealthReport report = await health.CheckHealthAsync();
+        Assert.Equal(HealthStatus.Unhealthy, report.Status);
+        Assert.Contains("revoked (the REVOKED response is stapled)", report.Entries["rawtls-stapling"].Description, StringComparison.Ordinal);
         StapleProbeResult probe = await f.ProbeAsync();
         Assert.Equal(OcspVerdict.Revoked, new OcspResponseValidator(leaf, f.Ca.Intermediate, TimeProvider.System).Validate(probe.OcspResponse!).Verdict);
     }

@@ -140,7 +140,7 @@ public class ReloadFailureTests
         using X509Certificate2 next = f.Issue("localhost");
         files.Write(next, f.Ca.Intermediate);
         f.Responder.FaultHook = _ => OcspFault.Status(503);
-        var status = await f.Server.CertificateSet!.ReloadAsync(f.Server.Certificates[0]);
+        var status = await f.Server.CertificateSet!.ReloadCertificateAsync(f.Server.Certificates[0]);
         Assert.Equal(CertificateReloadResult.Reloaded, status.Result);
         var probe = await f.ProbeAsync();
         Assert.Equal(next.SerialNumber, ReloadFixture.SerialOf(probe));

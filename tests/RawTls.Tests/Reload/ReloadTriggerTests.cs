@@ -19,7 +19,7 @@ public class ReloadTriggerTests
         // Only the chain file changes (same certificates, other bytes): republished at once with the staple it had.
         long requests = f.Responder.RequestCount;
         await File.AppendAllTextAsync(files.ChainPath, "\n");
-        CertificateReloadStatus chainOnly = await f.Server.CertificateSet!.ReloadAsync(holder);
+        CertificateReloadStatus chainOnly = await f.Server.CertificateSet!.ReloadCertificateAsync(holder);
         Assert.Equal(CertificateReloadResult.Reloaded, chainOnly.Result);
         Assert.Equal(first.SerialNumber, chainOnly.SerialNumber);
         var probe = await f.ProbeAsync();

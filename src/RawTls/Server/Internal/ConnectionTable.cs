@@ -5,16 +5,17 @@ namespace RawTls.Server.Internal;
 /// the connection. Slots come from a lock-free free list (a tagged Treiber stack, so no ABA), and the
 /// heartbeat scans the slots for handshake and idle deadlines without any lock or per-connection timer.
 /// </summary>
-internal sealed class ConnectionTable
+internal sealed class ConnectionTable<T>
+    where T : class
 {
-    private readonly TlsServerConnection?[] _slots;
+    private readonly T?[] _slots;
     private readonly int[] _next;
     private long _head; // high 32 bits: tag; low 32 bits: index + 1 of the first free slot (0 = none)
     private int _count;
 
     public ConnectionTable(int capacity)
     {
-        _slots = new TlsServerConnection?[capacity];
+        _slots = new T?[capacity];
         _next = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
@@ -28,7 +29,7 @@ internal sealed class ConnectionTable
 
     public int Count => Volatile.Read(ref _count);
 
-    public bool TryAdd(TlsServerConnection connection, out int slot)
+    public bool TryAdd(T connection, out int slot)
     {
         while (true)
         {
@@ -69,5 +70,5 @@ internal sealed class ConnectionTable
     }
 
     /// <summary>The connection in <paramref name="slot"/>, or null. For scans; the result may close at any time.</summary>
-    public TlsServerConnection? this[int slot] => Volatile.Read(ref _slots[slot]);
+    public T? this[int slot] => Volatile.Read(ref _slots[slot]);
 }

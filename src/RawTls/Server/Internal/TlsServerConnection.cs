@@ -11,8 +11,9 @@ using RawTls.Diagnostics;
 namespace RawTls.Server.Internal;
 
 /// <summary>
-/// One accepted socket, from handshake to close. It is its own thread-pool work item (no closure, no
-/// <c>Task.Run</c>), its own <see cref="IDuplexPipe"/>, and its async body uses a pooled state machine.
+/// One accepted socket, from handshake to close. It is its own <see cref="IDuplexPipe"/> and, on the fallback path,
+/// its own thread-pool work item (no closure, no <c>Task.Run</c>). Its async body uses a pooled state machine whose
+/// completion is observed, so the box really returns to the pool (measured: perf-results/benchmarks).
 /// </summary>
 #pragma warning disable CA1001 // _ssl is disposed by RunAsync's cleanup, which always runs
 internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWorkItem, IDuplexPipe
@@ -31,15 +32,18 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
     private PipeWriter? _output;
     private StapledCertificateContext? _certificate;
     private CancellationTokenSource? _closedCts;
+    private readonly bool _inlineHandshake;
+    private ValueTask _run;
 
     // Absolute deadline (Environment.TickCount64) the heartbeat enforces during handshake and close;
     // 0 while established, when the idle timeout applies instead.
     private long _deadline;
     private int _abortReason; // 0 = not aborted, else (int)HandshakeFailureReason + 1
 
-    public TlsServerConnection(TlsServer server, Socket socket, SocketStream stream, long acceptedAt)
+    public TlsServerConnection(TlsServer server, Socket socket, SocketStream stream, long acceptedAt, bool inlineHandshake)
     {
         _server = server;
+        _inlineHandshake = inlineHandshake;
         _socket = socket;
         _stream = stream;
         _acceptedAt = acceptedAt;
@@ -130,12 +134,27 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
         }
     }
 
-    void IThreadPoolWorkItem.Execute()
+    /// <summary>The fallback path: accept and handshakes run on the thread pool, so a connection starts as a work item.</summary>
+    void IThreadPoolWorkItem.Execute() => Start();
+
+    /// <summary>
+    /// Runs the connection to its end. The pooled state machine box goes back to the pool only when someone calls
+    /// the ValueTask's GetResult, so the completion is observed here rather than discarded.
+    /// </summary>
+    public void Start()
     {
-#pragma warning disable CA2012 // fire and forget by design: RunAsync never throws and owns its cleanup
-        _ = RunAsync();
-#pragma warning restore CA2012
+        ValueTask run = RunAsync();
+        if (run.IsCompleted)
+        {
+            run.GetAwaiter().GetResult();
+            return;
+        }
+
+        _run = run;
+        run.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnRunCompleted);
     }
+
+    private void OnRunCompleted() => _run.GetAwaiter().GetResult(); // RunAsync never throws: it owns its cleanup
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask RunAsync()
@@ -144,14 +163,18 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
         try
         {
             Volatile.Write(ref _deadline, server.HandshakeDeadline());
+            // Pre-handshake phase: steps that read the raw socket before TLS (the PROXY protocol header) come first.
             if (!await AcceptProxyHeaderAsync().ConfigureAwait(false))
             {
                 return;
             }
 
-            _ssl = new SslStream(_stream, leaveInnerStreamOpen: true);
             try
             {
+                // Waiting for the ClientHello before creating the SslStream keeps idle accepted sockets cheap and makes the
+                // handshake's first read complete synchronously, on the thread that saw the data arrive.
+                await _stream.WaitForDataAsync().ConfigureAwait(false);
+                _ssl = new SslStream(_stream, leaveInnerStreamOpen: true);
                 await _ssl.AuthenticateAsServerAsync(s_selectOptions, this, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
@@ -170,6 +193,15 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
             Volatile.Write(ref _deadline, 0);
             _input = PipeReader.Create(_ssl, server.ReaderOptions);
             _output = PipeWriter.Create(_ssl, server.WriterOptions);
+            if (_inlineHandshake && !server.InlineHandlers)
+            {
+                // The handshake ran on the socket engine's thread; handler code never does, so that a handler that
+                // blocks stalls only its own connection. From here socket events go through the thread pool again,
+                // and this hop moves the rest of the connection there (the box is queued as is: no allocation).
+                RuntimeSocketAdapter.SetInline(_socket, false);
+                await Task.Yield();
+            }
+
             try
             {
                 await server.Handler(this).ConfigureAwait(false);

@@ -1,0 +1,256 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using RawTls.Server;
+using RawTls.Server.Internal;
+using RawTls.Tests.Infrastructure;
+using static RawTls.Tests.Infrastructure.TestServerFactory;
+
+namespace RawTls.Tests.Server;
+
+/// <summary>
+/// Where connection work runs: accept and handshakes on the socket engine's thread when the runtime switch works,
+/// handler code on the thread pool unless a server opts into <see cref="TlsServerOptions.UnsafeInlineHandlers"/>,
+/// and the thread-pool fallback when the switch is missing.
+/// </summary>
+public class TlsServerSchedulingTests
+{
+    [Fact]
+    public async Task The_runtime_switch_is_found_and_proven_on_linux()
+    {
+        (bool ok, string? problem) = await InlineCompletionCheck.ResultAsync();
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.True(ok, problem);
+        }
+        else
+        {
+            Assert.False(ok);
+        }
+    }
+
+    [Fact]
+    public async Task Default_server_inlines_handshakes_where_the_policy_says_and_runs_handlers_on_the_pool()
+    {
+        var onPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await StartAsync(handler: async connection =>
+        {
+            onPool.TrySetResult(Thread.CurrentThread.IsThreadPoolThread);
+            await EchoHandler(connection);
+        });
+        bool expected = InlinePolicy.InlineHandshakes(OperatingSystem.IsLinux(), ClientCertificateMode.NoCertificate, Environment.ProcessorCount, InlinePolicy.SocketEngines());
+        Assert.Equal(expected, server.Server.InlineHandshakes);
+        Assert.False(server.Server.InlineHandlers);
+        await AssertEchoRoundTripAsync(server);
+        Assert.True(await onPool.Task.WaitAsync(DefaultWait), "the handler ran outside the thread pool");
+    }
+
+    [Fact]
+    public async Task Unsafe_inline_handlers_run_on_the_socket_engine_thread()
+    {
+        var onPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await StartAsync(o => o.UnsafeInlineHandlers = true, async connection =>
+        {
+            onPool.TrySetResult(Thread.CurrentThread.IsThreadPoolThread);
+            await EchoHandler(connection);
+        });
+        await AssertEchoRoundTripAsync(server);
+        bool handlerOnPool = await onPool.Task.WaitAsync(DefaultWait);
+        Assert.Equal(!server.Server.InlineHandshakes, handlerOnPool);
+        Assert.Equal(server.Server.InlineHandshakes, server.Server.InlineHandlers);
+    }
+
+    [Fact]
+    public async Task Without_the_runtime_switch_everything_runs_on_the_pool_and_still_serves()
+    {
+        var onPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await StartAsync(o => { o.SimulateInlineUnavailable = true; o.UnsafeInlineHandlers = true; }, async connection =>
+        {
+            onPool.TrySetResult(Thread.CurrentThread.IsThreadPoolThread);
+            await EchoHandler(connection);
+        });
+        Assert.False(server.Server.InlineHandshakes);
+        Assert.False(server.Server.InlineHandlers);
+        for (int i = 0; i < 3; i++)
+        {
+            await AssertEchoRoundTripAsync(server);
+        }
+
+        Assert.True(await onPool.Task.WaitAsync(DefaultWait));
+        await server.AssertNoActiveConnectionsAsync();
+    }
+
+    [Fact]
+    public async Task A_cancelled_idle_read_can_be_followed_by_a_read_that_gets_the_data()
+    {
+        var connected = new TaskCompletionSource<TlsConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelledOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await StartAsync(handler: async connection =>
+        {
+            var input = connection.Transport.Input;
+            // 1: a token cancels the wait (OperationCanceledException); 2: CancelPendingRead (IsCanceled).
+            using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50)))
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await input.ReadAsync(cts.Token));
+            }
+
+            connected.TrySetResult(connection);
+            var result = await input.ReadAsync();
+            Assert.True(result.IsCanceled);
+            input.AdvanceTo(result.Buffer.Start);
+            cancelledOnce.TrySetResult();
+            await EchoHandler(connection);
+        });
+
+        await using var client = await ConnectTlsAsync(server.EndPoint);
+        var connection = await connected.Task.WaitAsync(DefaultWait);
+        await Task.Delay(50); // let the handler's second read start waiting
+        connection.Transport.Input.CancelPendingRead();
+        await cancelledOnce.Task.WaitAsync(DefaultWait);
+
+        byte[] payload = "after-cancel"u8.ToArray();
+        await client.Ssl.WriteAsync(payload);
+        var echoed = new byte[payload.Length];
+        using var cts = new CancellationTokenSource(DefaultWait);
+        await client.Ssl.ReadExactlyAsync(echoed, cts.Token);
+        Assert.Equal(payload, echoed);
+    }
+}
+
+/// <summary>A handler that blocks its thread must not stall anyone else (default configuration).</summary>
+[Collection(TimingSensitive.Name)]
+public class TlsServerBlockingHandlerTests
+{
+    private static readonly TimeSpan Block = TimeSpan.FromSeconds(2);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the thread-pool fallback
+    public async Task A_handler_blocking_its_thread_for_two_seconds_does_not_delay_200_new_connections(bool fallback)
+    {
+        var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int blockEnded = 0;
+        await using var server = await StartAsync(o => o.SimulateInlineUnavailable = fallback, connection => BlockingOrAnsweringHandler(connection, blocking, () => Volatile.Write(ref blockEnded, 1)));
+
+        var blocker = StartBlocker(server.EndPoint);
+        await blocking.Task.WaitAsync(DefaultWait);
+        var watch = Stopwatch.StartNew();
+        double[] latencies = await RunClientsAsync(server.EndPoint, threads: 4, perThread: 50);
+        TimeSpan all = watch.Elapsed;
+
+        bool stillBlocked = Volatile.Read(ref blockEnded) == 0;
+        Array.Sort(latencies);
+        double p99 = latencies[(int)Math.Ceiling(latencies.Length * 0.99) - 1];
+        string figures = $"200 connections in {all.TotalMilliseconds:0} ms; p99 {p99:0.0} ms, median {latencies[latencies.Length / 2]:0.0} ms, max {latencies[^1]:0.0} ms";
+        Assert.True(stillBlocked && all < Block, $"not all ran while the handler was blocked: {figures}"); // else the test proves nothing
+        Assert.True(p99 < 100, figures);
+        Assert.True(blocker.Join(DefaultWait));
+    }
+
+    [Fact]
+    public async Task With_unsafe_inline_handlers_a_blocking_handler_stalls_other_connections()
+    {
+        // The documented trade-off of the option, and proof that the test above can fail.
+        var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await StartAsync(o => o.UnsafeInlineHandlers = true, connection => BlockingOrAnsweringHandler(connection, blocking, static () => { }));
+        if (!server.Server.InlineHandlers)
+        {
+            return; // this machine runs handshakes on the pool (many cores or no runtime switch): nothing inline to stall
+        }
+
+        var blocker = StartBlocker(server.EndPoint);
+        await blocking.Task.WaitAsync(DefaultWait);
+        double[] latencies = await RunClientsAsync(server.EndPoint, threads: 1, perThread: 1);
+        Assert.True(latencies[0] > Block.TotalMilliseconds / 2, $"a new connection took only {latencies[0]:0} ms while the engine thread was blocked");
+        Assert.True(blocker.Join(DefaultWait));
+    }
+
+    private static async ValueTask BlockingOrAnsweringHandler(TlsConnection connection, TaskCompletionSource blocking, Action ended)
+    {
+        var input = connection.Transport.Input;
+        while (true)
+        {
+            var result = await input.ReadAsync();
+            var buffer = result.Buffer;
+            long newline = buffer.PositionOf((byte)'\n') is { } p ? buffer.Slice(0, p).Length : -1;
+            if (newline >= 0)
+            {
+                bool block = Encoding.ASCII.GetString(buffer.Slice(0, newline).ToArray()) == "BLOCK";
+                input.AdvanceTo(buffer.GetPosition(newline + 1));
+                if (block)
+                {
+                    blocking.TrySetResult();
+                    Thread.Sleep(Block); // synchronous: the thread is held, not released to the pool
+                    ended();
+                }
+
+                await connection.Transport.Output.WriteAsync("ok\n"u8.ToArray());
+                return;
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    private static Thread StartBlocker(IPEndPoint endPoint)
+    {
+        var thread = new Thread(() => Exchange(endPoint, "BLOCK\n"u8.ToArray())) { IsBackground = true };
+        thread.Start();
+        return thread;
+    }
+
+    /// <summary>Synchronous clients on their own threads: they need no thread-pool thread the server might be short of.</summary>
+    private static Task<double[]> RunClientsAsync(IPEndPoint endPoint, int threads, int perThread)
+    {
+        var latencies = new double[threads * perThread];
+        var done = new TaskCompletionSource<double[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int remaining = threads;
+        for (int t = 0; t < threads; t++)
+        {
+            int first = t * perThread;
+            new Thread(() =>
+            {
+                try
+                {
+                    for (int i = 0; i < perThread; i++)
+                    {
+                        long start = Stopwatch.GetTimestamp();
+                        Exchange(endPoint, "GET\n"u8.ToArray());
+                        latencies[first + i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    }
+
+                    if (Interlocked.Decrement(ref remaining) == 0)
+                    {
+                        done.TrySetResult(latencies);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    done.TrySetException(ex);
+                }
+            }) { IsBackground = true }.Start();
+        }
+
+        return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Connect, full handshake, one request line, read the answer: all blocking calls, bounded by socket timeouts.</summary>
+    private static void Exchange(IPEndPoint endPoint, byte[] request)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = 10_000, SendTimeout = 10_000 };
+        socket.Connect(endPoint);
+        using var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        ssl.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = "localhost", RemoteCertificateValidationCallback = static (_, _, _, _) => true });
+        ssl.Write(request);
+        var answer = new byte[3];
+        ssl.ReadExactly(answer);
+        Assert.Equal("ok\n"u8.ToArray(), answer);
+    }
+}
