@@ -28,8 +28,9 @@ public static class Program
             config = config.AddJob(Job.Default
                 .WithLaunchCount(1)
                 .WithWarmupCount(6)
+                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(1000))
                 .WithMinIterationCount(20)
-                .WithMaxIterationCount(60)
+                .WithMaxIterationCount(50)
                 .WithMaxRelativeError(0.03)
                 .WithId("Publish"));
         }

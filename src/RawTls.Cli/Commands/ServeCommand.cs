@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using RawTls.Cli.Commands.Operations;
 using RawTls.Ocsp;
+using RawTls.Server;
 
 namespace RawTls.Cli.Commands;
 
@@ -36,6 +37,10 @@ internal static class ServeCommand
     internal static readonly Option<SslProtocols> Tls = Define(CliOptions.Value("--tls", "1.2|1.3", "Offer only this TLS version (default: both).", static (s, _) => ParseTlsVersions(s)));
     internal static readonly Option<bool> InlineCompletions = Define(CliOptions.Flag("--inline-completions", "Run the protocol handler on the socket engine's thread too (this server only; only for handlers that never block)."));
     internal static readonly Option<IPEndPoint?> Metrics = Define(CliOptions.EndPoint("--metrics", "Serve the RawTls meter in Prometheus text format on http://HOST:PORT/metrics."));
+    internal static readonly Option<ProxyProtocolMode> ProxyProtocol = Define(CliOptions.Choice("--proxy-protocol", "Behind a balancer: every connection starts with a PROXY protocol header of this version (HAProxy send-proxy-v2, nginx proxy_protocol on), accepted only from --proxy-trusted networks; /whoami then answers the client's address.", null, ("v1", ProxyProtocolMode.V1), ("v2", ProxyProtocolMode.V2), ("any", ProxyProtocolMode.Any)));
+    internal static readonly Option<IPNetwork[]> ProxyTrusted = Define(CliOptions.Repeated("--proxy-trusted", "CIDR", "A balancer's network allowed to send the PROXY header, e.g. 10.0.0.0/8 (repeatable; required with --proxy-protocol).", ServeFleetOptions.ParseNetwork));
+    internal static readonly Option<string?> StapleStore = Define(CliOptions.Text("--staple-store", "STORE", "Staples shared by a fleet: redis://HOST:PORT[/DB], dir:PATH or a directory PATH. One instance fetches per refresh; the others read its response and validate it."));
+    internal static readonly Option<TimeSpan> DrainDelay = Define(CliOptions.Duration("--drain-delay", "On SIGTERM: how long /ready answers 503 while still serving, before the listener closes and open connections drain.", "0s"));
     internal static readonly Option<AdminAddress?> Admin = Define(CliOptions.Value<AdminAddress?>("--admin", "ADDRESS", "Open the status endpoint read by 'rawtls status': a loopback HOST:PORT or a Unix socket path.", AdminAddress.Parse));
 
     public static Command Create()

@@ -25,6 +25,7 @@ internal static class ServeRunner
         bool watch = cl.GetValue(ServeCommand.Watch) == "on";
         bool inlineHandlers = cl.GetValue(ServeCommand.InlineCompletions); // this server only: TlsServerOptions.UnsafeInlineHandlers
 
+        ServeFleetOptions fleet = ServeFleetOptions.From(cl);
         List<(string Cert, string Key, string? Chain)> sets = CertificateSets.FromTokens(cl.Tokens);
         if (cl.GetValue(ServeCommand.CertDir) is { } certDir)
         {
@@ -50,7 +51,7 @@ internal static class ServeRunner
             LoggerFactory = loggerFactory,
             UnsafeInlineHandlers = inlineHandlers,
         };
-        options.EndPoints.Add(listen);
+        fleet.AddEndPoint(options, listen);
         options.Stapling.Mode = stapling;
 
         OcspResponder? responder = null;
@@ -75,7 +76,7 @@ internal static class ServeRunner
                 sets.Add((Path.Combine(pkiDir, "leaf.pem"), Path.Combine(pkiDir, "leaf.key"), Path.Combine(pkiDir, "chain.pem")));
             }
 
-            options.Stapling.CacheDirectory = stapleCache;
+            await using RawTls.Redis.RedisStapleStore? store = fleet.ApplyStapleStore(options.Stapling, stapleCache);
             foreach (var (cert, key, chain) in sets)
             {
                 var certificate = ServerCertificateOptions.FromPemFiles(cert, key, chain);
@@ -84,13 +85,15 @@ internal static class ServeRunner
                 options.Certificates.Add(certificate);
             }
 
+            var readiness = new ServeReadiness(stapling == StaplingMode.Require);
             TlsConnectionHandler handler = protocol == "http"
-                ? static connection => new ValueTask(Http11Responder.RunAsync(connection.Transport, null, connection.ServerStopping))
+                ? new ServeHttpHandler(new Http11ResponderOptions(Http11ResponderOptions.Default.Body) { Readiness = readiness }).HandleAsync
                 : static connection => new ValueTask(EchoProtocol.RunAsync(connection.Transport, connection.ServerStopping));
 
             // Listen for SIGINT/SIGTERM before anything can be told the server is up.
             using var stopSignal = StopSignal.Register();
             await using var server = new TlsServer(options, handler);
+            readiness.Attach(server);
 
             // Before the start, so the meter is observed from the first OCSP fetch on.
             await using OperationsHost? operations = await StartOperationsAsync(cl, server).ConfigureAwait(false);
@@ -123,7 +126,7 @@ internal static class ServeRunner
             ServeBanner.Print(server, rootPath, protocol, operations);
             await stopSignal.Task.ConfigureAwait(false);
             Console.WriteLine("stopping...");
-            await server.StopAsync().ConfigureAwait(false);
+            await fleet.DrainAsync(server, readiness).ConfigureAwait(false);
             return 0;
         }
         finally

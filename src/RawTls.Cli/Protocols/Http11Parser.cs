@@ -162,6 +162,7 @@ internal static class Http11Parser
         }
 
         head.IsHead = method.SequenceEqual("HEAD"u8);
+        head.Route = target.SequenceEqual("/whoami"u8) ? HttpRoute.WhoAmI : target.SequenceEqual("/ready"u8) ? HttpRoute.Ready : HttpRoute.Default;
         return HttpParseStatus.Complete;
     }
 

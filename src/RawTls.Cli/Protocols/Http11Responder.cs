@@ -1,5 +1,8 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
+using System.Net;
+using System.Text;
 
 namespace RawTls.Cli.Protocols;
 
@@ -7,12 +10,13 @@ namespace RawTls.Cli.Protocols;
 /// A minimal, correct HTTP/1.1 responder for load tools: every request gets the same small 200 answer.
 /// Keep-alive by default, <c>Connection: close</c> honoured, pipelined requests answered in order with
 /// one flush per read, Content-Length bodies read and discarded, malformed or oversized heads answered
-/// 400/414/431 (and 501 for Transfer-Encoding) and closed. No allocation per request.
+/// 400/414/431 (and 501 for Transfer-Encoding) and closed. No allocation per request. Two diagnostic targets:
+/// <c>/whoami</c> (the client address the server sees, through a PROXY header) and <c>/ready</c> (for health checks).
 /// </summary>
 internal static class Http11Responder
 {
     /// <summary>Serves requests until the client closes, asks to close, errs, or <paramref name="cancellationToken"/> fires between requests.</summary>
-    public static async Task RunAsync(IDuplexPipe transport, Http11ResponderOptions? options, CancellationToken cancellationToken)
+    public static async Task RunAsync(IDuplexPipe transport, Http11ResponderOptions? options, CancellationToken cancellationToken, EndPoint? remote = null)
     {
         options ??= Http11ResponderOptions.Default;
         PipeReader input = transport.Input;
@@ -33,7 +37,7 @@ internal static class Http11Responder
                 }
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
-                bool close = Process(ref buffer, output, options, ref bodyRemaining);
+                bool close = Process(ref buffer, output, options, ref bodyRemaining, remote);
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (output.UnflushedBytes > 0)
                 {
@@ -57,7 +61,7 @@ internal static class Http11Responder
     }
 
     /// <summary>Answers every complete request in <paramref name="buffer"/>; returns true when the connection must close.</summary>
-    internal static bool Process(ref ReadOnlySequence<byte> buffer, PipeWriter output, Http11ResponderOptions options, ref long bodyRemaining)
+    internal static bool Process(ref ReadOnlySequence<byte> buffer, PipeWriter output, Http11ResponderOptions options, ref long bodyRemaining, EndPoint? remote = null)
     {
         while (true)
         {
@@ -84,8 +88,16 @@ internal static class Http11Responder
                     return false;
                 case HttpParseStatus.Complete:
                     buffer = buffer.Slice(end);
-                    bool keepAlive = head.KeepAlive;
-                    WriteOk(output, options, head, keepAlive);
+                    bool keepAlive = head.KeepAlive && options.Readiness?.Draining != true;
+                    if (head.Route == HttpRoute.Default)
+                    {
+                        WriteOk(output, options, head, keepAlive);
+                    }
+                    else
+                    {
+                        WriteRoute(output, options, head, keepAlive, remote);
+                    }
+
                     if (!keepAlive)
                     {
                         buffer = buffer.Slice(buffer.End);
@@ -122,6 +134,18 @@ internal static class Http11Responder
         at += connection.Length;
         body.CopyTo(span[at..]);
         output.Advance(length);
+    }
+
+    /// <summary><c>/whoami</c> and <c>/ready</c>: small text answers, formatted per request (diagnostics, not the load path).</summary>
+    private static void WriteRoute(PipeWriter output, Http11ResponderOptions options, in HttpRequestHead head, bool keepAlive, EndPoint? remote)
+    {
+        string? notReady = head.Route == HttpRoute.Ready ? options.Readiness?.NotReadyReason() : null;
+        string body = head.Route == HttpRoute.WhoAmI ? (remote?.ToString() ?? "unknown") + "\n" : (notReady ?? "ready") + "\n";
+        string status = notReady is null ? "200 OK" : "503 Service Unavailable";
+        string version = head.IsHttp10 ? "HTTP/1.0" : "HTTP/1.1";
+        string connection = keepAlive ? (head.IsHttp10 ? "Connection: keep-alive\r\n" : string.Empty) : "Connection: close\r\n";
+        string text = string.Create(CultureInfo.InvariantCulture, $"{version} {status}\r\nServer: RawTls\r\nDate: {Encoding.ASCII.GetString(HttpDate.Value)}\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nCache-Control: no-store\r\n{connection}\r\n{(head.IsHead ? string.Empty : body)}");
+        output.Write(Encoding.ASCII.GetBytes(text));
     }
 
     private static void WriteError(PipeWriter output, HttpParseStatus status)

@@ -19,6 +19,9 @@ internal sealed class Http11ResponderOptions
             "\r\nContent-Type: text/plain\r\nContent-Length: " + body.Length.ToString(CultureInfo.InvariantCulture) + "\r\n");
     }
 
+    /// <summary>Answers <c>GET /ready</c>; null: always ready.</summary>
+    public IReadinessProbe? Readiness { get; init; }
+
     /// <summary>The body of every 200 answer.</summary>
     public byte[] Body { get; }
 

@@ -15,6 +15,9 @@ internal struct HttpRequestHead
     /// <summary>Connection: keep-alive was sent.</summary>
     public bool ConnectionKeepAlive;
 
+    /// <summary>Which fixed target was asked for.</summary>
+    public HttpRoute Route;
+
     /// <summary>The request body length (0 when absent).</summary>
     public long ContentLength;
 

@@ -34,7 +34,9 @@ internal sealed class OcspClient : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             PooledConnectionLifetime = _options.PooledConnectionLifetime,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            // Fetches are minutes apart: a connection idle that long is one the responder may be closing right now
+            // (its keep-alive timeout), and reusing it fails the fetch. Keep connections for bursts only.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(2),
             ConnectTimeout = _options.Timeout,
             MaxResponseHeadersLength = 16,
         };

@@ -4,7 +4,7 @@ namespace RawTls.Tests.Probe;
 internal static class ProbeTestData
 {
     public static string OcspRealPath(string file) =>
-        Path.Combine(AppContext.BaseDirectory, "TestData", "ocsp-real", file);
+        Path.Combine(AppContext.BaseDirectory, "Ocsp", "Vectors", file);
 
     public static byte[] GtsGoodResponse => File.ReadAllBytes(OcspRealPath("gts-good-response.der"));
 }

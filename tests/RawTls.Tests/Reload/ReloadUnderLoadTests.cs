@@ -22,6 +22,7 @@ public class ReloadUnderLoadTests(ITestOutputHelper output)
 
         // Every connection records when it finished and which serial it was served.
         var seen = new ConcurrentQueue<(long At, string Serial)>();
+        var progress = new SemaphoreSlim(0); // released per handshake seen: waits are signalled, not polled
         var failures = new ConcurrentQueue<string>();
         long probes = 0, dotnetHandshakes = 0;
         using var stop = new CancellationTokenSource();
@@ -35,6 +36,7 @@ public class ReloadUnderLoadTests(ITestOutputHelper output)
                 {
                     StapleProbeResult r = await f.ProbeAsync("localhost", protocol);
                     seen.Enqueue((Stopwatch.GetTimestamp(), ReloadFixture.SerialOf(r)));
+                    progress.Release();
                     if (f.Problem(r) is { } problem)
                     {
                         failures.Enqueue($"probe {protocol}: {problem}");
@@ -67,6 +69,7 @@ public class ReloadUnderLoadTests(ITestOutputHelper output)
                     await using var ssl = new SslStream(tcp.GetStream());
                     await ssl.AuthenticateAsClientAsync(options);
                     seen.Enqueue((Stopwatch.GetTimestamp(), ((X509Certificate2)ssl.RemoteCertificate!).SerialNumber));
+                    progress.Release();
                     Interlocked.Increment(ref dotnetHandshakes);
                 }
                 catch (Exception ex)
@@ -80,7 +83,7 @@ public class ReloadUnderLoadTests(ITestOutputHelper output)
         var latencies = new List<(string How, TimeSpan Latency)>();
         try
         {
-            await Task.Delay(300);
+            await TestWait(progress, () => seen.Count >= 20, "the load to be running");
             var rotations = new (string How, Func<X509Certificate2, Task> Write)[]
             {
                 ("key first, then cert", leaf => files.WriteKeyFirstThenCertAsync(leaf, f.Ca.Intermediate)),
@@ -93,10 +96,11 @@ public class ReloadUnderLoadTests(ITestOutputHelper output)
                 X509Certificate2 next = f.Issue("localhost", "127.0.0.1");
                 await write(next);
                 long validAt = Stopwatch.GetTimestamp(); // the last step is done: from here the set on disk is complete and valid
-                await TestWait(() => seen.Any(s => s.Serial == next.SerialNumber && s.At > validAt), $"serial {next.SerialNumber} served after '{how}'");
+                await TestWait(progress, () => seen.Any(s => s.Serial == next.SerialNumber && s.At > validAt), $"serial {next.SerialNumber} served after '{how}'");
                 long servedAt = seen.Where(s => s.Serial == next.SerialNumber).Min(s => s.At);
                 latencies.Add((how, Stopwatch.GetElapsedTime(validAt, servedAt)));
-                await Task.Delay(200); // load keeps running on the new certificate for a moment
+                int after = seen.Count + 20; // load keeps running on the new certificate for a while
+                await TestWait(progress, () => seen.Count >= after, "handshakes on the new certificate");
             }
         }
         finally
@@ -120,17 +124,17 @@ public class ReloadUnderLoadTests(ITestOutputHelper output)
         Assert.Equal(4, f.Recorded.Sum("rawtls.certificate.loads", "ok") - 1);
     }
 
-    private static async Task TestWait(Func<bool> condition, string what)
+    /// <summary>Waits for <paramref name="condition"/>, re-checked each time a handshake signals <paramref name="progress"/>.</summary>
+    private static async Task TestWait(SemaphoreSlim progress, Func<bool> condition, string what)
     {
         var watch = Stopwatch.StartNew();
         while (!condition())
         {
-            if (watch.Elapsed > TimeSpan.FromSeconds(5))
+            TimeSpan left = TimeSpan.FromSeconds(5) - watch.Elapsed;
+            if (left <= TimeSpan.Zero || !await progress.WaitAsync(left))
             {
                 throw new Xunit.Sdk.XunitException($"timed out waiting for: {what}");
             }
-
-            await Task.Delay(5);
         }
     }
 }

@@ -27,7 +27,7 @@ public class StaplingScheduleTests
         Assert.Equal(requests, f.Responder.RequestCount); // not yet
 
         clock.Advance(TimeSpan.FromSeconds(2));
-        await WaitForAsync(() => f.Holder.Current.Staple!.ThisUpdate > first.ThisUpdate, "the refreshed staple");
+        await WaitForAsync(f, () => f.Holder.Current.Staple!.ThisUpdate > first.ThisUpdate, "the refreshed staple");
         Assert.Equal(requests + 1, f.Responder.RequestCount);
         Assert.Equal(f.Holder.Current.Staple!.Response.ToArray(), (await f.ProbeAsync()).OcspResponse);
         Assert.True(f.Holder.Current.Version > 1);
@@ -52,7 +52,7 @@ public class StaplingScheduleTests
         var delays = new List<TimeSpan>();
         for (int i = 1; i <= 4; i++)
         {
-            await WaitForAsync(() => f.Holder.StaplingStatus!.ConsecutiveFailures == i, $"failure {i}");
+            await WaitForAsync(f, () => f.Holder.StaplingStatus!.ConsecutiveFailures == i, $"failure {i}");
             TimeSpan delay = f.Holder.StaplingStatus!.NextRefresh!.Value - clock.GetUtcNow();
             delays.Add(delay);
             clock.Advance(delay);
@@ -63,21 +63,25 @@ public class StaplingScheduleTests
 
         // Keep failing until the staple is about to expire: it is dropped at nextUpdate - margin, never served expired.
         DateTimeOffset dropAt = staple.NextUpdate - TimeSpan.FromMinutes(1);
-        while (clock.GetUtcNow() < dropAt)
+        using (var signal = new StatusSignal(f.Holder))
         {
-            TimeSpan step = f.Holder.StaplingStatus!.NextRefresh!.Value - clock.GetUtcNow();
-            clock.Advance(step > TimeSpan.Zero ? step : TimeSpan.FromSeconds(1));
-            await Task.Delay(20);
+            while (clock.GetUtcNow() < dropAt)
+            {
+                DateTimeOffset next = f.Holder.StaplingStatus!.NextRefresh!.Value;
+                TimeSpan step = next - clock.GetUtcNow();
+                clock.Advance(step > TimeSpan.Zero ? step : TimeSpan.FromSeconds(1));
+                await signal.WaitAsync(st => st.LastAttempt >= next || st.Staple is null, $"the attempt due at {next:O}");
+            }
         }
 
-        await WaitForAsync(() => f.Holder.Current.Staple is null, "the staple to be dropped");
+        await WaitForAsync(f, () => f.Holder.Current.Staple is null, "the staple to be dropped");
         Assert.True(f.Holder.IsServing); // Auto: unstapled rather than expired
         Assert.Null((await f.ProbeAsync()).OcspResponse);
 
         // The responder recovers: the next attempt staples again.
         f.Responder.FaultHook = null;
         clock.Advance(f.Holder.StaplingStatus!.NextRefresh!.Value - clock.GetUtcNow() + TimeSpan.FromSeconds(1));
-        await WaitForAsync(() => f.Holder.Current.Staple is not null, "a fresh staple");
+        await WaitForAsync(f, () => f.Holder.Current.Staple is not null, "a fresh staple");
         Assert.Equal(OcspVerdict.Good, f.ValidateAsClient((await f.ProbeAsync()).OcspResponse!).Verdict);
     }
 
@@ -91,7 +95,7 @@ public class StaplingScheduleTests
         f.Responder.FaultHook = _ => OcspFault.Drop();
 
         clock.Advance(TimeSpan.FromMinutes(31));
-        await WaitForAsync(() => !f.Holder.IsServing, "the certificate to stop being served");
+        await WaitForAsync(f, () => !f.Holder.IsServing, "the certificate to stop being served");
         await Assert.ThrowsAnyAsync<IOException>(() => f.ProbeAsync());
     }
 
@@ -113,17 +117,10 @@ public class StaplingScheduleTests
         Assert.NotEqual(nominal, delay);
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
+    /// <summary>Waits for <paramref name="condition"/>, re-checked on every stapling status change (a signal, not a poll).</summary>
+    private static async Task WaitForAsync(StaplingFixture f, Func<bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(10);
-        }
+        using var signal = new StatusSignal(f.Holder);
+        await signal.WaitAsync(_ => condition(), what);
     }
 }
