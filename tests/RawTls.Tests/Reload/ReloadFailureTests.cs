@@ -37,7 +37,7 @@ public class ReloadFailureTests
         switch (bad)
         {
             case BadWrite.JunkCertificate:
-                await File.WriteAllTextAsync(files.CertPath, "this is not a certificate\n");
+                await WriteWholeAsync(files.CertPath, "this is not a certificate\n");
                 break;
             case BadWrite.MissingKeyFile:
                 File.Delete(files.KeyPath);
@@ -45,7 +45,7 @@ public class ReloadFailureTests
             case BadWrite.WrongKey:
                 using (X509Certificate2 other = f.Issue("localhost"))
                 {
-                    await File.WriteAllTextAsync(files.KeyPath, LeafFiles.KeyPem(other));
+                    await WriteWholeAsync(files.KeyPath, LeafFiles.KeyPem(other));
                 }
 
                 break;
@@ -60,7 +60,7 @@ public class ReloadFailureTests
             case BadWrite.ChainFromAnotherIssuer:
                 using (var stranger = DevCertificateAuthority.Create())
                 {
-                    await File.WriteAllTextAsync(files.ChainPath, LeafFiles.CertPem(stranger.Intermediate));
+                    await WriteWholeAsync(files.ChainPath, LeafFiles.CertPem(stranger.Intermediate));
                 }
 
                 break;
@@ -71,7 +71,7 @@ public class ReloadFailureTests
                     var request = new CertificateRequest(f.Ca.Intermediate.SubjectName, key, HashAlgorithmName.SHA256);
                     request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
                     using X509Certificate2 impostor = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-                    await File.WriteAllTextAsync(files.ChainPath, LeafFiles.CertPem(impostor));
+                    await WriteWholeAsync(files.ChainPath, LeafFiles.CertPem(impostor));
                 }
 
                 break;
@@ -151,5 +151,16 @@ public class ReloadFailureTests
         f.Responder.FaultHook = null;
         await f.Server.Certificates[0].RefreshStapleAsync();
         Assert.Null(f.Problem(await f.ProbeAsync()));
+    }
+
+    /// <summary>
+    /// Replaces a file in one rename, as deployments do: these cases test bad contents, so the watcher must never catch
+    /// a half-written file and report that instead.
+    /// </summary>
+    private static async Task WriteWholeAsync(string path, string text)
+    {
+        string temp = path + ".new";
+        await File.WriteAllTextAsync(temp, text);
+        File.Move(temp, path, overwrite: true);
     }
 }
