@@ -7,6 +7,7 @@ namespace RawTls.Tests.Stapling;
 /// Every responder fault, with a valid staple already held: the fault is counted, the held staple keeps
 /// being served unchanged, and nothing invalid is ever stapled.
 /// </summary>
+[Collection(RawTls.Tests.Infrastructure.TimingSensitive.Name)]
 public class StaplingFaultTests
 {
     public static TheoryData<string, string> Faults => new()
@@ -33,7 +34,7 @@ public class StaplingFaultTests
     public async Task Fault_keeps_the_valid_staple_and_is_reported(string fault, string expectedResult)
     {
         await using var f = StaplingFixture.Create();
-        await f.StartServerAsync(o => o.Stapling.FetchTimeout = TimeSpan.FromSeconds(1));
+        await f.StartServerAsync(o => o.Stapling.FetchTimeout = TimeSpan.FromSeconds(2));
         byte[] held = f.Holder.Current.Staple!.Response.ToArray();
         f.Responder.FaultHook = FaultFor(fault, f);
 
@@ -58,7 +59,7 @@ public class StaplingFaultTests
         await using var f = StaplingFixture.Create();
         f.Responder.FaultHook = FaultFor(fault, f);
 
-        await f.StartServerAsync(o => o.Stapling.FetchTimeout = TimeSpan.FromSeconds(1));
+        await f.StartServerAsync(o => o.Stapling.FetchTimeout = TimeSpan.FromSeconds(2));
 
         if (fault == "rollback")
         {
@@ -81,7 +82,7 @@ public class StaplingFaultTests
         byte[]? older = fault == "rollback" ? Build().ThisUpdate(now.AddMinutes(-30)).Build() : null;
         return fault switch
         {
-            "slow" => _ => OcspFault.Delayed(TimeSpan.FromSeconds(3)),
+            "slow" => _ => OcspFault.Delayed(TimeSpan.FromSeconds(4)),
             "http500" => _ => OcspFault.Status(500),
             "garbage" => _ => OcspFault.RawBody("this is not DER"u8.ToArray(), contentType: "application/ocsp-response"),
             "huge" => _ => OcspFault.RawBody(new byte[2 * 1024 * 1024], contentType: "application/ocsp-response"),
