@@ -11,6 +11,7 @@ namespace RawTls.Tests.Cli;
 /// With the Prometheus exporter's listener attached too (what <c>serve --metrics</c> does), that source
 /// still reports the <c>RawTls</c> meter's values.
 /// </summary>
+[Collection(RawTls.Tests.Infrastructure.TimingSensitive.Name)]
 public sealed class CountersEventSourceTests
 {
     [Fact]

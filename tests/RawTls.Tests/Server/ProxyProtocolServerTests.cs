@@ -12,6 +12,7 @@ using RawTls.Tests.Reload;
 namespace RawTls.Tests.Server;
 
 /// <summary>A real server on loopback behind a PROXY header: the client's address comes through, hostile headers close.</summary>
+[Collection(RawTls.Tests.Infrastructure.TimingSensitive.Name)]
 public sealed class ProxyProtocolServerTests
 {
     private static readonly IPEndPoint s_client = new(IPAddress.Parse("203.0.113.7"), 51000);
