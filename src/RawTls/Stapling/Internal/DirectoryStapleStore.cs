@@ -15,6 +15,12 @@ namespace RawTls.Stapling.Internal;
 /// </remarks>
 internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeProvider time) : IStapleStore
 {
+    /// <summary>How long an unparsable lease file counts as one being written (file-system time, not the lease clock).</summary>
+    private static readonly TimeSpan PartialLeaseGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>An own lease is extended in place only while it has at least this long to run.</summary>
+    private static readonly TimeSpan OwnExtensionMargin = TimeSpan.FromSeconds(1);
+
     public string Directory { get; } = directory;
 
     public int MaxBytes { get; } = maxBytes;
@@ -92,29 +98,27 @@ internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeP
         DateTimeOffset now = time.GetUtcNow();
         for (int attempt = 0; attempt < 2; attempt++)
         {
-            try
+            if (TryCreate(path, Encode(owner, now + duration)))
             {
-                using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
-                stream.Write(Encode(owner, now + duration));
                 return true;
             }
-            catch (IOException) when (File.Exists(path))
+
+            (string? holder, DateTimeOffset expires) = ReadLease(path);
+            if (holder == owner && expires > now + OwnExtensionMargin)
             {
-                (string? holder, DateTimeOffset expires) = ReadLease(path);
-                if (holder == owner)
-                {
-                    WriteOwn(path, owner, now + duration);
-                    return true;
-                }
-
-                if (expires > now)
-                {
-                    return false;
-                }
-
-                // Expired (its holder died or stalled): move it aside and race once more for create-exclusive.
-                TakeAside(path, holder, expires);
+                // Still ours, well before a rival could see it expired: extending it in place is safe. An expired
+                // lease of ours is taken aside and raced for like anyone's, so the rewrite never clobbers a rival's.
+                WriteOwn(path, owner, now + duration);
+                return true;
             }
+
+            if (expires > now)
+            {
+                return false;
+            }
+
+            // Expired (its holder died or stalled): move it aside and race once more for create-exclusive.
+            TakeAside(path, holder, expires);
         }
 
         return false;
@@ -131,7 +135,9 @@ internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeP
 
     /// <summary>
     /// Removes an expired lease by renaming it (one renamer wins), then checks that what was moved is the expired
-    /// lease read before; a fresh lease another instance created in between is put back.
+    /// lease read before; a fresh lease another instance created in between is put back. Files offer no
+    /// compare-and-swap, so while a lease is put back a third racer can also win: the cost is one extra fetch, never a
+    /// wrong staple (every response is validated on its own).
     /// </summary>
     private static void TakeAside(string path, string? holder, DateTimeOffset expires)
     {
@@ -175,8 +181,43 @@ internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeP
             return (null, DateTimeOffset.MaxValue); // released between the exists check and the read: retry later
         }
 
-        return (null, DateTimeOffset.MinValue); // unreadable (a crash mid-write): treated as expired
+        // Unparsable: a rival's lease between its create and its write (held), or a crash mid-write long ago (expired).
+        return DateTime.UtcNow - File.GetLastWriteTimeUtc(path) < PartialLeaseGrace ? (null, DateTimeOffset.MaxValue) : (null, DateTimeOffset.MinValue);
     }
+
+    /// <summary>
+    /// Creates the lease exclusively (O_EXCL): of instances racing, exactly one succeeds. File.Move without overwrite is
+    /// no substitute on Unix: it checks for the target, then renames, so two racers can both "win". The contents follow
+    /// the create; a rival that reads the lease before they land sees a fresh, unparsable file and treats it as held.
+    /// </summary>
+    private static bool TryCreate(string path, byte[] contents)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
+        }
+        catch (IOException ex) when (IsAlreadyExists(ex) || File.Exists(path))
+        {
+            return false;
+        }
+
+        using (stream)
+        {
+            stream.Write(contents);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The create failed because the file exists. Judged by the error code, not by looking again: the lease may be
+    /// gone by then (released, or taken aside as expired), and a failed create is no store fault.
+    /// </summary>
+    private static bool IsAlreadyExists(IOException ex) =>
+        OperatingSystem.IsWindows()
+            ? (ex.HResult & 0xFFFF) is 80 or 183 // ERROR_FILE_EXISTS, ERROR_ALREADY_EXISTS
+            : ex.HResult == 17; // EEXIST on Linux and macOS: the runtime reports the raw errno
 
     private static void WriteOwn(string path, string owner, DateTimeOffset expires)
     {

@@ -38,7 +38,7 @@ internal sealed partial class Stapler
             Record(a, decision, now);
         }
 
-        ArmTimer(decision, now);
+        ArmTimer(now);
         StapleStatus status = BuildStatus();
         Volatile.Write(ref _status, status);
         _sink.StatusChanged(status);
@@ -80,17 +80,31 @@ internal sealed partial class Stapler
         }
     }
 
-    private void ArmTimer(in RefreshDecision decision, DateTimeOffset now)
+    /// <summary>
+    /// Sets the one-shot timer (under the gate) for the next fetch, or the held staple's drop if that comes first.
+    /// While a fetch is in flight only the drop is timed: its verdict schedules the next fetch.
+    /// </summary>
+    private void ArmTimer(DateTimeOffset now)
     {
         if (_disposed.IsCancellationRequested)
         {
             return;
         }
 
-        DateTimeOffset wake = decision.WakeAt(_services.Refresh);
-        _timerForFetch = wake == decision.State.NextFetch;
-        TimeSpan delay = wake - now;
-        _timer.Change(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        DateTimeOffset? drop = _state.Held is { } held ? RefreshPolicy.DropAt(held, _services.Refresh) : null;
+        DateTimeOffset? wake = _inFlight ? drop : drop < _state.NextFetch ? drop : _state.NextFetch;
+        _timerForFetch = !_inFlight && wake == _state.NextFetch;
+        _armedAt = _services.Time.GetTimestamp();
+        if (wake is not { } at)
+        {
+            _armedFor = TimeSpan.Zero;
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        TimeSpan delay = at - now;
+        _armedFor = delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
+        _timer.Change(_armedFor, Timeout.InfiniteTimeSpan);
     }
 
     private void Publish(OcspStaple? staple, SslStreamCertificateContext? runtimeContext)

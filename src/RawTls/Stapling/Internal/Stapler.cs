@@ -34,7 +34,9 @@ internal sealed partial class Stapler : IAsyncDisposable
     private string? _lastResult;
     private string? _lastError;
     private DateTimeOffset? _lastAttempt;
-    private int _refreshing;
+    private bool _inFlight; // a fetch is claimed and its verdict not applied yet (under the gate)
+    private long _armedAt; // timestamp of the latest arming, to tell a stale timer callback from a due one
+    private TimeSpan _armedFor;
     private Task _current = Task.CompletedTask;
     private StapleStatus _status;
 
@@ -109,41 +111,71 @@ internal sealed partial class Stapler : IAsyncDisposable
         _ = RefreshNowAsync();
     }
 
+    /// <summary>The refresh running now, store write and lease release included; a completed task when none is.</summary>
+    public Task CurrentRefresh
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _current;
+            }
+        }
+    }
+
     /// <summary>Stops publishing for good: a newer certificate took the holder over.</summary>
     public void RetireSink() => _sink.Retire();
 
     /// <summary>Runs a fetch now (or joins the one running).</summary>
     public Task RefreshNowAsync()
     {
-        if (Interlocked.Exchange(ref _refreshing, 1) == 1)
+        lock (_gate)
         {
-            return Volatile.Read(ref _current);
-        }
+            if (!_inFlight && !_disposed.IsCancellationRequested)
+            {
+                StartFetch();
+                ArmTimer(_services.Time.GetUtcNow());
+            }
 
-        Task task = RefreshAsync();
-        Volatile.Write(ref _current, task);
-        return task;
+            return _current;
+        }
     }
 
     private void OnTimer()
     {
-        if (_disposed.IsCancellationRequested)
-        {
-            return;
-        }
-
-        RefreshDecision decision;
         lock (_gate)
         {
+            if (_disposed.IsCancellationRequested)
+            {
+                return;
+            }
+
+            // One-shot timer, re-armed under this gate: a callback that was already on its way when the timer was
+            // re-armed belongs to the old arming and must not fetch early (or twice). Set it again for what is left,
+            // so a callback that merely ran a tick early is not lost.
+            TimeSpan left = _armedFor - _services.Time.GetElapsedTime(_armedAt);
+            if (left > TimeSpan.Zero)
+            {
+                _timer.Change(left, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
             // Drop an expiring staple first, so a slow or failing fetch never lets it be served past its time.
-            decision = RefreshPolicy.OnTimer(_state, _services.Time.GetUtcNow(), _timerForFetch, _services.Refresh);
+            RefreshDecision decision = RefreshPolicy.OnTimer(_state, _services.Time.GetUtcNow(), _timerForFetch && !_inFlight, _services.Refresh);
+            if (decision.FetchNow)
+            {
+                StartFetch(); // claimed before the re-arm, so the timer is not set for the fetch that is starting
+            }
+
             Apply(decision, attempt: null);
         }
+    }
 
-        if (decision.FetchNow)
-        {
-            _ = RefreshNowAsync();
-        }
+    /// <summary>Claims the one fetch (under the gate). The task yields at once, so no I/O runs under the gate.</summary>
+    private void StartFetch()
+    {
+        _inFlight = true;
+        _current = RefreshAsync();
     }
 
     private async Task RefreshAsync()
@@ -158,7 +190,7 @@ internal sealed partial class Stapler : IAsyncDisposable
                 return;
             }
 
-            RefreshDecision decision = Handle(attempt);
+            RefreshDecision decision = Handle(attempt, verdict: true);
             if (attempt.Kind == AttemptKind.Response && !attempt.FromStore && decision.Rejected is null && _services.Store is { } store)
             {
                 // After publishing: the store only ever costs the shared copy.
@@ -170,7 +202,7 @@ internal sealed partial class Stapler : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            Handle(Attempt.Failed("error", ex.Message, LogLevel.Error));
+            Handle(Attempt.Failed("error", ex.Message, LogLevel.Error), verdict: true);
         }
         finally
         {
@@ -179,13 +211,15 @@ internal sealed partial class Stapler : IAsyncDisposable
                 await _services.Store!.ReleaseLeaseAsync(_key, _services.LeaseOwner, CancellationToken.None).ConfigureAwait(false);
             }
 
-            Volatile.Write(ref _refreshing, 0);
             _ready.TrySetResult();
         }
     }
 
-    /// <summary>Asks the policy about <paramref name="attempt"/> and applies its decision.</summary>
-    private RefreshDecision Handle(Attempt attempt)
+    /// <summary>
+    /// Asks the policy about <paramref name="attempt"/> and applies its decision. <paramref name="verdict"/>: the
+    /// attempt ends the fetch in flight, which is released in the same step that schedules the next one.
+    /// </summary>
+    private RefreshDecision Handle(Attempt attempt, bool verdict = false)
     {
         RefreshDecision decision;
         bool firstRevoked;
@@ -194,6 +228,11 @@ internal sealed partial class Stapler : IAsyncDisposable
             if (_disposed.IsCancellationRequested)
             {
                 return new RefreshDecision(StapleAction.Keep, _state, false, null);
+            }
+
+            if (verdict)
+            {
+                _inFlight = false;
             }
 
             DateTimeOffset now = _services.Time.GetUtcNow();
@@ -224,9 +263,15 @@ internal sealed partial class Stapler : IAsyncDisposable
     {
         _disposed.Cancel();
         await _timer.DisposeAsync().ConfigureAwait(false);
+        Task current;
+        lock (_gate)
+        {
+            current = _current;
+        }
+
         try
         {
-            await Volatile.Read(ref _current).ConfigureAwait(false);
+            await current.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
