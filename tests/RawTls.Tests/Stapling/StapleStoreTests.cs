@@ -108,14 +108,21 @@ public sealed class StapleStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_lease_file_caught_before_its_contents_land_is_held_and_an_old_unreadable_one_is_taken_over()
+    public async Task Leftovers_of_a_crashed_holder_never_block_the_lease_and_a_busy_guard_reads_as_busy()
     {
         var store = new DirectoryStapleStore(_dir, 1024, _clock);
         string lease = Path.Combine(_dir, s_key + ".lease");
-        await File.WriteAllBytesAsync(lease, []); // a rival between its exclusive create and its write
-        Assert.False(await store.TryAcquireLeaseAsync(s_key, "me", TimeSpan.FromSeconds(20), default));
+        await File.WriteAllBytesAsync(lease, [0xFF, 0x00]); // junk where a lease was
+        await File.WriteAllBytesAsync(lease + ".lock", []); // its guard file, no longer locked by anyone
+        Assert.True(await store.TryAcquireLeaseAsync(s_key, "me", TimeSpan.FromSeconds(20), default));
+        await store.ReleaseLeaseAsync(s_key, "me", default);
 
-        File.SetLastWriteTimeUtc(lease, DateTime.UtcNow - TimeSpan.FromMinutes(1)); // a crash mid-write, long ago
+        // Someone inside the guard (deciding right now): the lease reads as busy, not as a store fault.
+        using (new FileStream(lease + ".lock", FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            Assert.False(await store.TryAcquireLeaseAsync(s_key, "me", TimeSpan.FromSeconds(20), default));
+        }
+
         Assert.True(await store.TryAcquireLeaseAsync(s_key, "me", TimeSpan.FromSeconds(20), default));
     }
 

@@ -6,7 +6,8 @@ namespace RawTls.Stapling.Internal;
 /// <summary>
 /// A staple store in a directory, on one host or on a volume shared by a fleet: one <c>KEY.ocsp</c> file per leaf,
 /// written to a unique temporary file and renamed over the old one (readers see the old bytes or the new, never a
-/// mix); the fetch lease is a <c>KEY.lease</c> file created exclusively, holding its owner and expiry.
+/// mix); the fetch lease is a <c>KEY.lease</c> file holding its owner and expiry, changed only under an exclusive
+/// lock on <c>KEY.lease.lock</c>.
 /// </summary>
 /// <remarks>
 /// File I/O runs on the thread pool so a hung volume costs the caller only its timeout. What is read back is
@@ -15,11 +16,8 @@ namespace RawTls.Stapling.Internal;
 /// </remarks>
 internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeProvider time) : IStapleStore
 {
-    /// <summary>How long an unparsable lease file counts as one being written (file-system time, not the lease clock).</summary>
-    private static readonly TimeSpan PartialLeaseGrace = TimeSpan.FromSeconds(5);
-
-    /// <summary>An own lease is extended in place only while it has at least this long to run.</summary>
-    private static readonly TimeSpan OwnExtensionMargin = TimeSpan.FromSeconds(1);
+    /// <summary>Tries for the lease guard, a millisecond apart, before the lease counts as busy.</summary>
+    private const int GuardAttempts = 50;
 
     public string Directory { get; } = directory;
 
@@ -95,76 +93,65 @@ internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeP
     {
         System.IO.Directory.CreateDirectory(Directory);
         string path = LeasePath(key);
-        DateTimeOffset now = time.GetUtcNow();
-        for (int attempt = 0; attempt < 2; attempt++)
+        using FileStream? guard = EnterGuard(path);
+        if (guard is null)
         {
-            if (TryCreate(path, Encode(owner, now + duration)))
-            {
-                return true;
-            }
-
-            (string? holder, DateTimeOffset expires) = ReadLease(path);
-            if (holder == owner && expires > now + OwnExtensionMargin)
-            {
-                // Still ours, well before a rival could see it expired: extending it in place is safe. An expired
-                // lease of ours is taken aside and raced for like anyone's, so the rewrite never clobbers a rival's.
-                WriteOwn(path, owner, now + duration);
-                return true;
-            }
-
-            if (expires > now)
-            {
-                return false;
-            }
-
-            // Expired (its holder died or stalled): move it aside and race once more for create-exclusive.
-            TakeAside(path, holder, expires);
+            return false; // another instance is deciding right now: it takes the lease or already holds it
         }
 
-        return false;
+        DateTimeOffset now = time.GetUtcNow();
+        (string? holder, DateTimeOffset expires) = ReadLease(path);
+        if (holder is not null && holder != owner && expires > now)
+        {
+            return false;
+        }
+
+        // Free, expired (its holder died or stalled), or ours: (re)written whole in one rename, under the guard.
+        WriteOwn(path, owner, now + duration);
+        return true;
     }
 
     private void Release(string key, string owner)
     {
         string path = LeasePath(key);
-        if (ReadLease(path).Owner == owner)
+        using FileStream? guard = EnterGuard(path);
+        if (guard is not null && ReadLease(path).Owner == owner)
         {
             TryDelete(path);
         }
     }
 
     /// <summary>
-    /// Removes an expired lease by renaming it (one renamer wins), then checks that what was moved is the expired
-    /// lease read before; a fresh lease another instance created in between is put back. Files offer no
-    /// compare-and-swap, so while a lease is put back a third racer can also win: the cost is one extra fetch, never a
-    /// wrong staple (every response is validated on its own).
+    /// Every read-decide-write of a lease runs under an exclusive lock on <c>KEY.lease.lock</c>, which turns it into a
+    /// compare-and-swap: files alone offer none (File.Move without overwrite checks, then renames, on Unix). The lock
+    /// is the runtime's FileShare.None, an advisory flock on Unix, so the kernel drops it when its holder dies and no
+    /// stale lock is ever broken by hand. It is held for one small read and one rename; a rival waits a few
+    /// milliseconds for it, then reports the lease busy.
     /// </summary>
-    private static void TakeAside(string path, string? holder, DateTimeOffset expires)
+    private static FileStream? EnterGuard(string path)
     {
-        string aside = $"{path}.{Guid.NewGuid():N}.stale";
-        try
-        {
-            File.Move(path, aside);
-        }
-        catch (FileNotFoundException)
-        {
-            return;
-        }
-
-        if (ReadLease(aside) != (holder, expires))
+        string lockPath = path + ".lock";
+        for (int attempt = 0; ; attempt++)
         {
             try
             {
-                File.Move(aside, path, overwrite: false);
-                return;
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
             }
-            catch (IOException)
+            catch (IOException ex) when (IsSharingViolation(ex) && attempt < GuardAttempts)
             {
+                Thread.Sleep(1);
+            }
+            catch (IOException ex) when (IsSharingViolation(ex))
+            {
+                return null;
             }
         }
-
-        TryDelete(aside);
     }
+
+    /// <summary>The lock is held by another handle (EWOULDBLOCK from flock on Unix; ERROR_SHARING_VIOLATION on Windows).</summary>
+    private static bool IsSharingViolation(IOException ex) =>
+        ex is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException
+        && (OperatingSystem.IsWindows() ? (ex.HResult & 0xFFFF) is 32 or 33 : ex.HResult is 11 or 35);
 
     private static (string? Owner, DateTimeOffset Expires) ReadLease(string path)
     {
@@ -178,46 +165,11 @@ internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeP
         }
         catch (FileNotFoundException)
         {
-            return (null, DateTimeOffset.MaxValue); // released between the exists check and the read: retry later
+            return (null, DateTimeOffset.MinValue); // free
         }
 
-        // Unparsable: a rival's lease between its create and its write (held), or a crash mid-write long ago (expired).
-        return DateTime.UtcNow - File.GetLastWriteTimeUtc(path) < PartialLeaseGrace ? (null, DateTimeOffset.MaxValue) : (null, DateTimeOffset.MinValue);
+        return (null, DateTimeOffset.MinValue); // unreadable junk: free (leases are written whole, in one rename)
     }
-
-    /// <summary>
-    /// Creates the lease exclusively (O_EXCL): of instances racing, exactly one succeeds. File.Move without overwrite is
-    /// no substitute on Unix: it checks for the target, then renames, so two racers can both "win". The contents follow
-    /// the create; a rival that reads the lease before they land sees a fresh, unparsable file and treats it as held.
-    /// </summary>
-    private static bool TryCreate(string path, byte[] contents)
-    {
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
-        }
-        catch (IOException ex) when (IsAlreadyExists(ex) || File.Exists(path))
-        {
-            return false;
-        }
-
-        using (stream)
-        {
-            stream.Write(contents);
-        }
-
-        return true;
-    }
-
-    /// <summary>
-    /// The create failed because the file exists. Judged by the error code, not by looking again: the lease may be
-    /// gone by then (released, or taken aside as expired), and a failed create is no store fault.
-    /// </summary>
-    private static bool IsAlreadyExists(IOException ex) =>
-        OperatingSystem.IsWindows()
-            ? (ex.HResult & 0xFFFF) is 80 or 183 // ERROR_FILE_EXISTS, ERROR_ALREADY_EXISTS
-            : ex.HResult == 17; // EEXIST on Linux and macOS: the runtime reports the raw errno
 
     private static void WriteOwn(string path, string owner, DateTimeOffset expires)
     {
