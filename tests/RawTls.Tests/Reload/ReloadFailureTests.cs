@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using RawTls.Certificates;
 using RawTls.DevPki;
+using RawTls.Stapling;
 using RawTls.Tests.Infrastructure;
 
 namespace RawTls.Tests.Reload;
@@ -108,7 +109,7 @@ public class ReloadFailureTests
     {
         await using var f = ReloadFixture.Create();
         var (files, first) = f.AddCertificate("site", "localhost");
-        await f.StartAsync(configure: o => o.Stapling.Mode = RawTls.Ocsp.StaplingMode.Require, configureCertificate: c => c.Watch = false);
+        await f.StartAsync(configure: o => o.Stapling.Mode = StaplingMode.Require, configureCertificate: c => c.Watch = false);
         Assert.True(f.Server.Certificates[0].IsServing);
 
         using X509Certificate2 next = f.Issue("localhost");
