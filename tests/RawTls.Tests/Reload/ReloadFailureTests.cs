@@ -78,7 +78,9 @@ public class ReloadFailureTests
                 break;
         }
 
-        await TestServerFactory.WaitUntilAsync(() => f.LoadErrors >= 1, "the failed reload to be counted", TimeSpan.FromSeconds(15));
+        // The reloader counts the failure, then logs it, then publishes LastReload: wait for the last of the three.
+        await TestServerFactory.WaitUntilAsync(
+            () => f.LoadErrors >= 1 && holder.LastReload?.Result == CertificateReloadResult.Failed, "the failed reload to be counted and reported", TimeSpan.FromSeconds(15));
         string path = Path.Combine(files.Directory, file);
         string error = Assert.Single(f.Logs.At(LogLevel.Error));
         Assert.Contains(path, error, StringComparison.Ordinal);
