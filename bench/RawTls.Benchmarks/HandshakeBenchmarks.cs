@@ -7,6 +7,7 @@ using RawTls.Certificates;
 using RawTls.DevPki;
 using RawTls.Ocsp;
 using RawTls.Server;
+using RawTls.Stapling;
 
 namespace RawTls.Benchmarks;
 

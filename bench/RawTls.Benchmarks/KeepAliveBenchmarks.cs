@@ -8,6 +8,7 @@ using RawTls.Certificates;
 using RawTls.Cli.Protocols;
 using RawTls.DevPki;
 using RawTls.Server;
+using RawTls.Stapling;
 
 namespace RawTls.Benchmarks;
 
@@ -31,7 +32,7 @@ public class KeepAliveBenchmarks
         DevCertificateAuthority ca = BenchPki.Get(KeyKind.EcdsaP256);
         var options = new TlsServerOptions().Listen(IPAddress.Loopback, 0);
         options.Certificates.Add(ServerCertificateOptions.FromCertificate(ca.Leaf, BenchPki.Chain(ca)));
-        options.Stapling.Mode = Ocsp.StaplingMode.Off;
+        options.Stapling.Mode = StaplingMode.Off;
         _server = new TlsServer(options, static connection => new ValueTask(Http11Responder.RunAsync(connection.Transport, null, connection.ServerStopping)));
         await _server.StartAsync();
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

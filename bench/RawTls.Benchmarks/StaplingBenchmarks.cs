@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using RawTls.Certificates;
 using RawTls.DevPki;
 using RawTls.Ocsp;
+using RawTls.Stapling;
 using RawTls.Stapling.Internal;
 
 namespace RawTls.Benchmarks;

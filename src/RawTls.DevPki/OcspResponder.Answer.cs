@@ -1,4 +1,5 @@
 using Org.BouncyCastle.Ocsp;
+using OcspResponseStatus = RawTls.Ocsp.OcspResponseStatus;
 
 namespace RawTls.DevPki;
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Org.BouncyCastle.Crypto;
+using RawTls.Ocsp;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace RawTls.DevPki;

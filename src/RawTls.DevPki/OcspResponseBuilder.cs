@@ -12,6 +12,8 @@ using Org.BouncyCastle.Ocsp;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 using X509Extension = Org.BouncyCastle.Asn1.X509.X509Extension;
 using BcOcspResponseStatus = Org.BouncyCastle.Asn1.Ocsp.OcspResponseStatus;
+using OcspCertificateStatus = RawTls.Ocsp.OcspCertificateStatus;
+using OcspResponseStatus = RawTls.Ocsp.OcspResponseStatus;
 
 namespace RawTls.DevPki;
 
@@ -231,7 +233,7 @@ public sealed class OcspResponseBuilder
     }
 
     /// <summary>A DER OCSPResponse with a non-successful status and no body.</summary>
-    public static byte[] BuildError(OcspResponseStatus status)
+    internal static byte[] BuildError(OcspResponseStatus status)
     {
         if (status == OcspResponseStatus.Successful)
         {
@@ -243,8 +245,8 @@ public sealed class OcspResponseBuilder
 
     private static CertificateStatus? ToBc(RevocationStatus status) => status.Kind switch
     {
-        RevocationStatusKind.Good => CertificateStatus.Good,
-        RevocationStatusKind.Unknown => new UnknownStatus(),
+        OcspCertificateStatus.Good => CertificateStatus.Good,
+        OcspCertificateStatus.Unknown => new UnknownStatus(),
         _ => status.Reason is { } reason
             ? new RevokedStatus(Utc(status.RevokedAt ?? DateTimeOffset.UnixEpoch), (int)reason)
             : new RevokedStatus(Utc(status.RevokedAt ?? DateTimeOffset.UnixEpoch)),

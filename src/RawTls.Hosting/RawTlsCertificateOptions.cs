@@ -1,4 +1,5 @@
 using RawTls.Ocsp;
+using RawTls.Stapling;
 
 namespace RawTls.Hosting;
 

@@ -2,6 +2,7 @@ using System.Security.Authentication;
 using RawTls.Certificates;
 using RawTls.Ocsp;
 using RawTls.Server;
+using RawTls.Stapling;
 
 namespace RawTls.Hosting;
 

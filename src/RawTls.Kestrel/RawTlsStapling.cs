@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using RawTls.Certificates;
 using RawTls.Kestrel.Internal;
 using RawTls.Server;
+using RawTls.Stapling;
 
 namespace RawTls.Kestrel;
 
@@ -59,7 +60,7 @@ public sealed class RawTlsStapling : IAsyncDisposable
     internal List<SslApplicationProtocol> ApplicationProtocols { get; }
 
     /// <summary>
-    /// Loads the certificates and obtains their first staples (bounded by <see cref="Ocsp.StaplingOptions.StartupWait"/>),
+    /// Loads the certificates and obtains their first staples (bounded by <see cref="StaplingOptions.StartupWait"/>),
     /// so the first handshake is stapled. Throws when a certificate cannot be loaded.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)

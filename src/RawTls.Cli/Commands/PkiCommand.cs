@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using RawTls.DevPki;
+using RawTls.Ocsp;
 
 namespace RawTls.Cli.Commands;
 
@@ -100,7 +101,7 @@ internal static class PkiCommand
         using var ca = DevCertificateAuthority.Load(dir);
         RevocationStatus before = ca.GetStatus(serial);
         RevocationStatus status = ca.Revoke(serial);
-        Console.WriteLine(before.Kind == RevocationStatusKind.Revoked
+        Console.WriteLine(before.Kind == OcspCertificateStatus.Revoked
             ? $"serial {serial} was already revoked at {status.RevokedAt:u}"
             : $"revoked serial {serial} at {status.RevokedAt:u}");
         return 0;

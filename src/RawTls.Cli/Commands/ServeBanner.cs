@@ -3,6 +3,7 @@ using RawTls.Certificates;
 using RawTls.Cli.Commands.Operations;
 using RawTls.Ocsp;
 using RawTls.Server;
+using RawTls.Stapling;
 
 namespace RawTls.Cli.Commands;
 

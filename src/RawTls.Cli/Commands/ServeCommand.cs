@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using RawTls.Cli.Commands.Operations;
 using RawTls.Ocsp;
 using RawTls.Server;
+using RawTls.Stapling;
 
 namespace RawTls.Cli.Commands;
 

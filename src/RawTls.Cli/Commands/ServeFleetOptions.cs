@@ -4,6 +4,7 @@ using RawTls.Certificates;
 using RawTls.Ocsp;
 using RawTls.Redis;
 using RawTls.Server;
+using RawTls.Stapling;
 
 namespace RawTls.Cli.Commands;
 

@@ -8,6 +8,7 @@ using RawTls.Cli.Protocols;
 using RawTls.DevPki;
 using RawTls.Ocsp;
 using RawTls.Server;
+using RawTls.Stapling;
 
 namespace RawTls.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using RawTls.Ocsp;
+using RawTls.Stapling;
 using RawTls.Stapling.Internal;
 
 namespace RawTls.Certificates;

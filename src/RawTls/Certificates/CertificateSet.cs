@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Net.Security;
 using Microsoft.Extensions.Logging.Abstractions;
 using RawTls.Diagnostics;
+using RawTls.Stapling;
 using RawTls.Stapling.Internal;
 
 namespace RawTls.Certificates;
@@ -61,7 +62,7 @@ public sealed partial class CertificateSet : IAsyncDisposable
     /// <summary>
     /// Validates and copies <paramref name="options"/>, loads every certificate and starts stapling. Returns once each
     /// certificate has a valid staple from memory or the store, or its first fetch ended, or
-    /// <see cref="Ocsp.StaplingOptions.StartupWait"/> passed: a valid stored staple means no wait for the network.
+    /// <see cref="StaplingOptions.StartupWait"/> passed: a valid stored staple means no wait for the network.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its allowed range (the message names it).</exception>
     /// <exception cref="CertificateLoadException">A certificate cannot be loaded.</exception>

@@ -3,6 +3,7 @@ using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using RawTls.Ocsp;
 using RawTls.Server;
+using RawTls.Stapling;
 
 namespace RawTls.Certificates;
 

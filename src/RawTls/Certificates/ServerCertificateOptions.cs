@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using RawTls.Ocsp;
+using RawTls.Stapling;
 
 namespace RawTls.Certificates;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Security.Authentication;
+using RawTls.Stapling;
 
 namespace RawTls.Diagnostics;
 
@@ -62,7 +63,7 @@ internal sealed class RawTlsMetrics : IDisposable
     private int _adapterAvailable = 1;
 
     /// <summary>Registers the per-certificate stapling gauges, read from <paramref name="statuses"/> when collected.</summary>
-    public void ObserveStapling(Func<IEnumerable<(string Certificate, RawTls.Ocsp.StapleStatus Status)>> statuses, TimeProvider time)
+    public void ObserveStapling(Func<IEnumerable<(string Certificate, StapleStatus Status)>> statuses, TimeProvider time)
     {
         Meter.CreateObservableGauge("rawtls.ocsp.adapter.available", () => Volatile.Read(ref _adapterAvailable), null, "1 when staples are bound by RawTls, 0 when it fell back to the runtime's fetching.");
         Meter.CreateObservableGauge("rawtls.ocsp.staple.age", () => Collect(statuses, s => s.Staple is null ? null : (time.GetUtcNow() - s.Staple.ThisUpdate).TotalSeconds), "s", "Age of the served staple (since thisUpdate).");
@@ -83,7 +84,7 @@ internal sealed class RawTlsMetrics : IDisposable
         }
     }
 
-    private static IEnumerable<Measurement<double>> Collect(Func<IEnumerable<(string Certificate, RawTls.Ocsp.StapleStatus Status)>> statuses, Func<RawTls.Ocsp.StapleStatus, double?> value)
+    private static IEnumerable<Measurement<double>> Collect(Func<IEnumerable<(string Certificate, StapleStatus Status)>> statuses, Func<StapleStatus, double?> value)
     {
         foreach (var (certificate, status) in statuses())
         {

@@ -147,14 +147,14 @@ internal static class OcspResponseParser
         ReadOnlyMemory<byte> serial = certId.ReadIntegerBytes();
         certId.ThrowIfNotEmpty();
 
-        OcspCertStatus status;
+        OcspCertificateStatus status;
         DateTimeOffset? revocationTime = null;
         OcspRevocationReason? reason = null;
         Asn1Tag statusTag = single.PeekTag();
         if (statusTag == s_goodTag)
         {
             single.ReadNull(s_goodTag);
-            status = OcspCertStatus.Good;
+            status = OcspCertificateStatus.Good;
         }
         else if (statusTag == s_revokedTag)
         {
@@ -169,12 +169,12 @@ internal static class OcspResponseParser
             }
 
             revoked.ThrowIfNotEmpty();
-            status = OcspCertStatus.Revoked;
+            status = OcspCertificateStatus.Revoked;
         }
         else if (statusTag == s_unknownTag)
         {
             single.ReadNull(s_unknownTag);
-            status = OcspCertStatus.Unknown;
+            status = OcspCertificateStatus.Unknown;
         }
         else
         {

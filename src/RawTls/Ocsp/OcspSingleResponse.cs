@@ -11,7 +11,7 @@ internal sealed class OcspSingleResponse
 
     public required ReadOnlyMemory<byte> SerialNumber { get; init; }
 
-    public required OcspCertStatus Status { get; init; }
+    public required OcspCertificateStatus Status { get; init; }
 
     public DateTimeOffset? RevocationTime { get; init; }
 

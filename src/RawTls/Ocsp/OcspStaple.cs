@@ -5,8 +5,8 @@ public sealed class OcspStaple
 {
     private readonly byte[] _response;
 
-    /// <summary>Creates a staple from a response that has already passed validation.</summary>
-    public OcspStaple(byte[] response, OcspCertificateStatus status, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, DateTimeOffset producedAt, DateTimeOffset? revocationTime, DateTimeOffset receivedAt)
+    /// <summary>Creates a staple from a response that has already passed validation: only the library can vouch for that.</summary>
+    internal OcspStaple(byte[] response, OcspCertificateStatus status, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, DateTimeOffset producedAt, DateTimeOffset? revocationTime, DateTimeOffset receivedAt)
     {
         ArgumentNullException.ThrowIfNull(response);
         _response = response;

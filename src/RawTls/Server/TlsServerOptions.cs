@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using RawTls.Certificates;
 using RawTls.Ocsp;
+using RawTls.Stapling;
 
 namespace RawTls.Server;
 

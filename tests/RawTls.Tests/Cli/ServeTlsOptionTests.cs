@@ -2,11 +2,10 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using RawTls.Certificates;
 using RawTls.Cli.Commands;
 using RawTls.Server;
+using RawTls.Tests.Infrastructure;
 
 namespace RawTls.Tests.Cli;
 
@@ -31,9 +30,7 @@ public class ServeTlsOptionTests
     [InlineData(SslProtocols.Tls13)]
     public async Task Server_capped_at_one_version_negotiates_it_with_a_client_offering_both(SslProtocols only)
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var req = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
-        using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var cert = TestPki.SelfSigned("localhost");
         var options = new TlsServerOptions { EnabledProtocols = only }.Listen(IPAddress.Loopback, 0);
         options.Certificates.Add(ServerCertificateOptions.FromCertificate(cert));
         await using var server = new TlsServer(options, static _ => ValueTask.CompletedTask);

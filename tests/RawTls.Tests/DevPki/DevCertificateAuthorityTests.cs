@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using RawTls.DevPki;
+using RawTls.Ocsp;
 
 namespace RawTls.Tests.DevPki;
 
@@ -22,8 +23,8 @@ public class DevCertificateAuthorityTests
         var eku = ca.Leaf.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single();
         Assert.Contains(eku.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>(), o => o.Value == "1.3.6.1.5.5.7.3.1");
         Assert.Null(ca.Leaf.Extensions[TlsFeatureOid]);
-        Assert.Equal(RevocationStatusKind.Good, ca.GetStatus(ca.Leaf).Kind);
-        Assert.Equal(RevocationStatusKind.Unknown, ca.GetStatus("01").Kind);
+        Assert.Equal(OcspCertificateStatus.Good, ca.GetStatus(ca.Leaf).Kind);
+        Assert.Equal(OcspCertificateStatus.Unknown, ca.GetStatus("01").Kind);
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public class DevCertificateAuthorityTests
         AssertChains(fromDisk, ca.Intermediate, ca.Root);
 
         using var loaded = DevCertificateAuthority.Load(dir.Combine("pki"));
-        Assert.Equal(RevocationStatusKind.Good, loaded.GetStatus(leaf).Kind);
+        Assert.Equal(OcspCertificateStatus.Good, loaded.GetStatus(leaf).Kind);
     }
 
     [Fact]
@@ -128,7 +129,7 @@ public class DevCertificateAuthorityTests
         Assert.False(reader.ReloadStateIfChanged());
         writer.Revoke(writer.Leaf.SerialNumber);
         Assert.True(reader.ReloadStateIfChanged());
-        Assert.Equal(RevocationStatusKind.Revoked, reader.GetStatus(writer.Leaf).Kind);
+        Assert.Equal(OcspCertificateStatus.Revoked, reader.GetStatus(writer.Leaf).Kind);
     }
 
     [Fact]

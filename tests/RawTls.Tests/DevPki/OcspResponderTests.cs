@@ -5,6 +5,7 @@ using System.Text;
 using Org.BouncyCastle.Asn1.Ocsp;
 using Org.BouncyCastle.Ocsp;
 using RawTls.DevPki;
+using OcspCertificateStatus = RawTls.Ocsp.OcspCertificateStatus;
 
 namespace RawTls.Tests.DevPki;
 
@@ -22,18 +23,18 @@ public class OcspResponderTests
         Assert.Equal($"http://127.0.0.1:{responder.Port}/", responder.Url.ToString());
 
         byte[] request = OcspTestClient.Request(ca.Leaf, ca.Intermediate);
-        Assert.Equal(RevocationStatusKind.Good, OcspTestClient.Status(await OcspTestClient.PostAsync(http, responder.Url, request), ca.Intermediate));
-        Assert.Equal(RevocationStatusKind.Good, OcspTestClient.Status(await OcspTestClient.GetAsync(http, responder.Url, request), ca.Intermediate));
+        Assert.Equal(OcspCertificateStatus.Good, OcspTestClient.Status(await OcspTestClient.PostAsync(http, responder.Url, request), ca.Intermediate));
+        Assert.Equal(OcspCertificateStatus.Good, OcspTestClient.Status(await OcspTestClient.GetAsync(http, responder.Url, request), ca.Intermediate));
         Assert.Equal(request, responder.LastRequest);
 
         ca.Revoke(ca.Leaf.SerialNumber, RevocationReason.Superseded);
         byte[] revoked = await OcspTestClient.GetAsync(http, responder.Url, request);
-        Assert.Equal(RevocationStatusKind.Revoked, OcspTestClient.Status(revoked, ca.Intermediate));
+        Assert.Equal(OcspCertificateStatus.Revoked, OcspTestClient.Status(revoked, ca.Intermediate));
         var rs = (RevokedStatus)OcspTestClient.Basic(revoked).Responses[0].GetCertStatus();
         Assert.Equal((int)RevocationReason.Superseded, rs.RevocationReason);
 
         byte[] unknown = await OcspTestClient.PostAsync(http, responder.Url, OcspTestClient.Request(ca.Intermediate, "0123456789"));
-        Assert.Equal(RevocationStatusKind.Unknown, OcspTestClient.Status(unknown, ca.Intermediate));
+        Assert.Equal(OcspCertificateStatus.Unknown, OcspTestClient.Status(unknown, ca.Intermediate));
         Assert.Equal(4, responder.RequestCount);
     }
 
@@ -74,7 +75,7 @@ public class OcspResponderTests
         Assert.Equal(OcspRespStatus.Unauthorized, new OcspResp(foreign).Status);
 
         // The root answers for the intermediate.
-        Assert.Equal(RevocationStatusKind.Good, OcspTestClient.Status(
+        Assert.Equal(OcspCertificateStatus.Good, OcspTestClient.Status(
             await OcspTestClient.PostAsync(http, responder.Url, OcspTestClient.Request(ca.Intermediate, ca.Root)), ca.Root));
     }
 
@@ -138,7 +139,7 @@ public class OcspResponderTests
             : OcspTestClient.GetAsync(http, responder.Url, request));
         foreach (byte[] r in await Task.WhenAll(tasks))
         {
-            Assert.Equal(RevocationStatusKind.Good, OcspTestClient.Status(r, ca.Intermediate));
+            Assert.Equal(OcspCertificateStatus.Good, OcspTestClient.Status(r, ca.Intermediate));
         }
 
         Assert.Equal(200, responder.RequestCount);
@@ -169,7 +170,7 @@ public class OcspResponderTests
         Assert.Equal(prebuilt, await OcspTestClient.PostAsync(http, responder.Url, request));
 
         responder.FaultHook = null;
-        Assert.Equal(RevocationStatusKind.Good, OcspTestClient.Status(await OcspTestClient.PostAsync(http, responder.Url, request), ca.Intermediate));
+        Assert.Equal(OcspCertificateStatus.Good, OcspTestClient.Status(await OcspTestClient.PostAsync(http, responder.Url, request), ca.Intermediate));
     }
 
     [Fact]
@@ -182,7 +183,7 @@ public class OcspResponderTests
 
         responder.FaultHook = _ => OcspFault.Delayed(TimeSpan.FromMilliseconds(300));
         var sw = Stopwatch.StartNew();
-        Assert.Equal(RevocationStatusKind.Good, OcspTestClient.Status(await OcspTestClient.PostAsync(http, responder.Url, request), ca.Intermediate));
+        Assert.Equal(OcspCertificateStatus.Good, OcspTestClient.Status(await OcspTestClient.PostAsync(http, responder.Url, request), ca.Intermediate));
         Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(280), sw.Elapsed.ToString());
 
         // A request stuck in a long delay must not hold up shutdown.
@@ -208,7 +209,7 @@ public class OcspResponderTests
         using (var http = NewClient())
         {
             byte[] body = await OcspTestClient.GetAsync(http, new Uri(responder.Url, "r/"), request);
-            Assert.Equal(RevocationStatusKind.Good, OcspTestClient.Status(body, ca.Intermediate));
+            Assert.Equal(OcspCertificateStatus.Good, OcspTestClient.Status(body, ca.Intermediate));
         }
 
         // Redirect to itself forever: the client gives up.

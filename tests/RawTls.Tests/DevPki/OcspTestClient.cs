@@ -6,6 +6,7 @@ using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Ocsp;
 using RawTls.DevPki;
+using OcspCertificateStatus = RawTls.Ocsp.OcspCertificateStatus;
 using X509Extension = Org.BouncyCastle.Asn1.X509.X509Extension;
 
 namespace RawTls.Tests.DevPki;
@@ -56,16 +57,16 @@ internal static class OcspTestClient
     }
 
     /// <summary>Single status of a response signed by <paramref name="signer"/> (signature verified).</summary>
-    public static RevocationStatusKind Status(byte[] response, X509Certificate2 signer)
+    public static OcspCertificateStatus Status(byte[] response, X509Certificate2 signer)
     {
         BasicOcspResp basic = Basic(response);
         Assert.True(basic.Verify(BouncyCastleInterop.PublicKeyOf(signer)), "OCSP signature must verify");
         object? status = Assert.Single(basic.Responses).GetCertStatus();
         return status switch
         {
-            null => RevocationStatusKind.Good,
-            RevokedStatus => RevocationStatusKind.Revoked,
-            UnknownStatus => RevocationStatusKind.Unknown,
+            null => OcspCertificateStatus.Good,
+            RevokedStatus => OcspCertificateStatus.Revoked,
+            UnknownStatus => OcspCertificateStatus.Unknown,
             _ => throw new InvalidOperationException("unexpected status " + status),
         };
     }

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using RawTls.Cli.Commands;
 using RawTls.DevPki;
+using RawTls.Ocsp;
 
 namespace RawTls.Tests.DevPki;
 
@@ -38,8 +39,8 @@ public partial class PkiCliTests
         Assert.Equal(0, await CommandDispatcher.RunAsync(["pki", "revoke", "--dir", pki, "--serial", "00" + issued.SerialNumber.ToLowerInvariant()]));
         using (var ca = DevCertificateAuthority.Load(pki))
         {
-            Assert.Equal(RevocationStatusKind.Revoked, ca.GetStatus(issued).Kind);
-            Assert.Equal(RevocationStatusKind.Good, ca.GetStatus(ca.Leaf).Kind);
+            Assert.Equal(OcspCertificateStatus.Revoked, ca.GetStatus(issued).Kind);
+            Assert.Equal(OcspCertificateStatus.Good, ca.GetStatus(ca.Leaf).Kind);
         }
 
         Assert.Equal(1, await CommandDispatcher.RunAsync(["pki", "revoke", "--dir", pki, "--serial", "DEADBEEF"]));

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using RawTls.DevPki;
+using RawTls.Ocsp;
 using RawTls.Tests.DevPki;
 
 namespace RawTls.Tests.Fuzz;
@@ -100,6 +101,6 @@ public class DevPkiRequestFuzzTests
             }
         }
 
-        Assert.Equal(RevocationStatusKind.Good, OcspTestClient.Status(await OcspTestClient.PostAsync(http, responder.Url, request), ca.Intermediate));
+        Assert.Equal(OcspCertificateStatus.Good, OcspTestClient.Status(await OcspTestClient.PostAsync(http, responder.Url, request), ca.Intermediate));
     }
 }

@@ -15,36 +15,11 @@ namespace RawTls.Tests.Infrastructure;
 
 /// <summary>
 /// Shared plumbing for tests that run a real <see cref="TlsServer"/> on 127.0.0.1 (ephemeral port):
-/// test certificates, starting a server with a handler, connecting a .NET client, polling with deadlines.
+/// starting a server with a handler, connecting a .NET client, polling with deadlines.
 /// </summary>
 internal static class TestServerFactory
 {
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// The one place test certificates come from (self-signed ECDSA P-256 with the given DNS names;
-    /// the first name is the subject). To be replaced by the shared dev PKI.
-    /// </summary>
-    public static X509Certificate2 CreateCertificate(params string[] dnsNames)
-    {
-        if (dnsNames.Length == 0)
-        {
-            dnsNames = ["localhost"];
-        }
-
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={dnsNames[0]}", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        foreach (string name in dnsNames)
-        {
-            san.AddDnsName(name);
-        }
-
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false)); // server and client auth
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
-    }
 
     /// <summary>Echoes every byte back until the client ends its side.</summary>
     public static async ValueTask EchoHandler(TlsConnection connection)
@@ -73,7 +48,7 @@ internal static class TestServerFactory
     /// </summary>
     public static async Task<TestServer> StartAsync(Action<TlsServerOptions>? configure = null, TlsConnectionHandler? handler = null)
     {
-        var certificate = CreateCertificate("localhost");
+        var certificate = TestPki.SelfSigned("localhost");
         var options = new TlsServerOptions().Listen(IPAddress.Loopback, 0);
         options.Certificates.Add(ServerCertificateOptions.FromCertificate(certificate));
         options.HandshakeTimeout = TimeSpan.FromSeconds(5);

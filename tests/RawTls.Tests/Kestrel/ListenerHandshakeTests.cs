@@ -4,6 +4,7 @@ using RawTls.Kestrel;
 using RawTls.Kestrel.Internal;
 using RawTls.Ocsp;
 using RawTls.Server;
+using RawTls.Stapling;
 using RawTls.Tests.Infrastructure;
 
 namespace RawTls.Tests.Kestrel;
@@ -52,7 +53,7 @@ public class ListenerHandshakeTests
     public async Task A_handshake_before_start_waits_for_it_and_an_unstarted_set_fails_clearly()
     {
         var options = new TlsServerOptions();
-        options.Certificates.Add(ServerCertificateOptions.FromCertificate(TestServerFactory.CreateCertificate("localhost")));
+        options.Certificates.Add(ServerCertificateOptions.FromCertificate(TestPki.SelfSigned("localhost")));
         options.Stapling.Mode = StaplingMode.Off;
         await using var stapling = new RawTlsStapling(options);
         var handshake = new ListenerHandshake(stapling, stapling.ApplicationProtocols);
@@ -69,7 +70,7 @@ public class ListenerHandshakeTests
     private static async Task<RawTlsStapling> StartAsync()
     {
         var options = new TlsServerOptions();
-        options.Certificates.Add(ServerCertificateOptions.FromCertificate(TestServerFactory.CreateCertificate("localhost")));
+        options.Certificates.Add(ServerCertificateOptions.FromCertificate(TestPki.SelfSigned("localhost")));
         options.Stapling.Mode = StaplingMode.Off;
         var stapling = new RawTlsStapling(options);
         await stapling.StartAsync();

@@ -165,7 +165,7 @@ public class OcspRealVectorTests
         Assert.Empty(basic.Certificates);
         Assert.Equal("884451FF502A695E2D88F421BAD90CF2CECBEA7C", Convert.ToHexString(basic.ResponderKeyHash!.Value.Span));
         OcspSingleResponse single = Assert.Single(basic.Responses);
-        Assert.Equal(OcspCertStatus.Good, single.Status);
+        Assert.Equal(OcspCertificateStatus.Good, single.Status);
         Assert.Equal("00F78B13B946FC9635D8AB49DE9D214821", Convert.ToHexString(single.SerialNumber.Span));
     }
 
@@ -188,7 +188,7 @@ public class OcspRealVectorTests
         OcspBasicResponse basic = ParseBasic("response-nonce-extension.der");
 
         OcspSingleResponse single = Assert.Single(basic.Responses);
-        Assert.Equal(OcspCertStatus.Revoked, single.Status);
+        Assert.Equal(OcspCertificateStatus.Revoked, single.Status);
         Assert.Equal(OcspRevocationReason.KeyCompromise, single.RevocationReason);
         Assert.Equal(new DateTimeOffset(2010, 7, 7, 15, 1, 5, TimeSpan.Zero), single.RevocationTime);
         OcspExtension nonce = Assert.Single(single.Extensions);

@@ -6,11 +6,16 @@ namespace RawTls.Tests.Ocsp;
 /// <summary>Loads the real-world OCSP vectors copied next to the tests (see Vectors/README.md).</summary>
 internal static class OcspVectors
 {
-    public static byte[] Bytes(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Ocsp", "Vectors", name));
+    /// <summary>The real GTS response (see Vectors/README.md): the staple the probe tests serve.</summary>
+    public const string GtsGoodResponse = "gts-good-response.der";
+
+    public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "Ocsp", "Vectors", name);
+
+    public static byte[] Bytes(string name) => File.ReadAllBytes(PathOf(name));
 
     public static X509Certificate2 Certificate(string name) =>
         name.EndsWith(".pem", StringComparison.Ordinal)
-            ? X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Ocsp", "Vectors", name)))
+            ? X509Certificate2.CreateFromPem(File.ReadAllText(PathOf(name)))
             : X509CertificateLoader.LoadCertificate(Bytes(name));
 
     /// <summary>

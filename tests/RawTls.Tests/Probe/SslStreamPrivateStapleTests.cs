@@ -3,6 +3,8 @@ using System.Reflection;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using RawTls.Ocsp;
+using RawTls.Tests.Infrastructure;
+using RawTls.Tests.Ocsp;
 
 namespace RawTls.Tests.Probe;
 
@@ -18,31 +20,28 @@ public class SslStreamPrivateStapleTests
     [InlineData(SslProtocols.Tls13)]
     public async Task PresetPrivateOcspFields_AreStapledVerbatim(SslProtocols protocol)
     {
-        var (ca, leaf) = ProbeTestPki.CreateCaAndLeaf();
-        using (ca)
-        using (leaf)
+        using var pki = TestPki.Ca();
+        X509Certificate2 ca = pki.Intermediate, leaf = pki.Leaf;
+        var staple = OcspVectors.Bytes(OcspVectors.GtsGoodResponse);
+        var context = CreateStaplingContext(leaf, ca, staple);
+
+        await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
         {
-            var staple = ProbeTestData.GtsGoodResponse;
-            var context = CreateStaplingContext(leaf, ca, staple);
+            ServerCertificateContext = context,
+            EnabledSslProtocols = protocol,
+        });
 
-            await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
-            {
-                ServerCertificateContext = context,
-                EnabledSslProtocols = protocol,
-            });
+        var first = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions()).WaitAsync(TimeSpan.FromSeconds(20));
+        var second = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions()).WaitAsync(TimeSpan.FromSeconds(20));
+        var unrequested = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions { RequestStatus = false })
+            .WaitAsync(TimeSpan.FromSeconds(20));
 
-            var first = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions()).WaitAsync(TimeSpan.FromSeconds(20));
-            var second = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions()).WaitAsync(TimeSpan.FromSeconds(20));
-            var unrequested = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions { RequestStatus = false })
-                .WaitAsync(TimeSpan.FromSeconds(20));
-
-            Assert.Equal(protocol, first.NegotiatedProtocol);
-            Assert.Equal(leaf.RawData, first.ServerCertificateChain[0]);
-            Assert.Equal(staple, first.OcspResponse);
-            Assert.Equal(staple, second.OcspResponse);
-            Assert.Null(unrequested.OcspResponse);
-            Assert.Null((await server.NextHandshakeAsync(0)).Error);
-        }
+        Assert.Equal(protocol, first.NegotiatedProtocol);
+        Assert.Equal(leaf.RawData, first.ServerCertificateChain[0]);
+        Assert.Equal(staple, first.OcspResponse);
+        Assert.Equal(staple, second.OcspResponse);
+        Assert.Null(unrequested.OcspResponse);
+        Assert.Null((await server.NextHandshakeAsync(0)).Error);
     }
 
     /// <summary>A context for <paramref name="leaf"/> that staples exactly <paramref name="staple"/>.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Security;
 using System.Security.Authentication;
 using RawTls.Ocsp;
+using RawTls.Tests.Infrastructure;
 
 namespace RawTls.Tests.Probe;
 
@@ -13,7 +14,7 @@ public class StapleProbeInMemoryTests
     [InlineData(SslProtocols.Tls13)]
     public async Task Probe_OverInMemoryPipes_AgainstSslStream(SslProtocols protocol)
     {
-        using var certificate = ProbeTestPki.CreateSelfSigned();
+        using var certificate = TestPki.SelfSigned();
         var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
         var (clientEnd, serverEnd) = RawTls.Ocsp.Internal.InMemoryDuplexStream.CreatePair();
         await using var client = clientEnd;

@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using RawTls.Ocsp;
+using RawTls.Tests.Infrastructure;
+using RawTls.Tests.Ocsp;
 
 namespace RawTls.Tests.Probe;
 
@@ -20,32 +22,29 @@ public class StapleProbeMustStapleTests
     [InlineData(SslProtocols.Tls13)]
     public async Task SslStream_MustStapleLeaf_WithStaple_ReportsItExactly(SslProtocols protocol)
     {
-        var (ca, leaf) = ProbeTestPki.CreateCaAndLeaf(tlsFeature: ProbeTestPki.MustStapleValue);
-        using (ca)
-        using (leaf)
+        using var pki = TestPki.Ca(mustStaple: true);
+        X509Certificate2 ca = pki.Intermediate, leaf = pki.Leaf;
+        AssertMustStaple(leaf);
+        var staple = OcspVectors.Bytes(OcspVectors.GtsGoodResponse);
+        var context = SslStreamPrivateStapleTests.CreateStaplingContext(leaf, ca, staple);
+        await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
         {
-            AssertMustStaple(leaf);
-            var staple = ProbeTestData.GtsGoodResponse;
-            var context = SslStreamPrivateStapleTests.CreateStaplingContext(leaf, ca, staple);
-            await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
-            {
-                ServerCertificateContext = context,
-                EnabledSslProtocols = protocol,
-            });
+            ServerCertificateContext = context,
+            EnabledSslProtocols = protocol,
+        });
 
-            var (result, serverHello) = await ProbeCapturingAsync(server.EndPoint, new StapleProbeOptions());
+        var (result, serverHello) = await ProbeCapturingAsync(server.EndPoint, new StapleProbeOptions());
 
-            Assert.Equal(protocol, result.NegotiatedProtocol);
-            Assert.Equal(leaf.RawData, result.ServerCertificateChain[0]);
-            Assert.Equal(staple, result.OcspResponse);
-            if (protocol == SslProtocols.Tls12)
-            {
-                // SslStream (OpenSSL) does acknowledge status_request in a TLS 1.2 ServerHello when it staples.
-                Assert.Contains(StatusRequest, serverHello);
-            }
-
-            Assert.Null((await server.NextHandshakeAsync(0)).Error);
+        Assert.Equal(protocol, result.NegotiatedProtocol);
+        Assert.Equal(leaf.RawData, result.ServerCertificateChain[0]);
+        Assert.Equal(staple, result.OcspResponse);
+        if (protocol == SslProtocols.Tls12)
+        {
+            // SslStream (OpenSSL) does acknowledge status_request in a TLS 1.2 ServerHello when it staples.
+            Assert.Contains(StatusRequest, serverHello);
         }
+
+        Assert.Null((await server.NextHandshakeAsync(0)).Error);
     }
 
     [Theory]
@@ -54,7 +53,7 @@ public class StapleProbeMustStapleTests
     public async Task SslStream_MustStapleLeaf_WithoutStaple_ReportsNull(SslProtocols protocol)
     {
         // No AIA and an offline context: SslStream has nothing to staple.
-        using var certificate = ProbeTestPki.CreateSelfSigned(tlsFeature: ProbeTestPki.MustStapleValue);
+        using var certificate = TestPki.SelfSignedWithTlsFeature(TestPki.MustStapleValue);
         AssertMustStaple(certificate);
         var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
         await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
@@ -82,23 +81,20 @@ public class StapleProbeMustStapleTests
     [InlineData(SslProtocols.Tls13)]
     public async Task SslStream_MustStapleLeaf_StatusNotRequested_ReportsNull(SslProtocols protocol)
     {
-        var (ca, leaf) = ProbeTestPki.CreateCaAndLeaf(tlsFeature: ProbeTestPki.MustStapleValue);
-        using (ca)
-        using (leaf)
+        using var pki = TestPki.Ca(mustStaple: true);
+        X509Certificate2 ca = pki.Intermediate, leaf = pki.Leaf;
+        var context = SslStreamPrivateStapleTests.CreateStaplingContext(leaf, ca, OcspVectors.Bytes(OcspVectors.GtsGoodResponse));
+        await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
         {
-            var context = SslStreamPrivateStapleTests.CreateStaplingContext(leaf, ca, ProbeTestData.GtsGoodResponse);
-            await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
-            {
-                ServerCertificateContext = context,
-                EnabledSslProtocols = protocol,
-            });
+            ServerCertificateContext = context,
+            EnabledSslProtocols = protocol,
+        });
 
-            var result = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions { RequestStatus = false })
-                .WaitAsync(TimeSpan.FromSeconds(20));
+        var result = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions { RequestStatus = false })
+            .WaitAsync(TimeSpan.FromSeconds(20));
 
-            Assert.Equal(protocol, result.NegotiatedProtocol);
-            Assert.Null(result.OcspResponse);
-        }
+        Assert.Equal(protocol, result.NegotiatedProtocol);
+        Assert.Null(result.OcspResponse);
     }
 
     [Theory]
@@ -109,15 +105,15 @@ public class StapleProbeMustStapleTests
     public async Task OpenSsl_MustStapleLeaf_ReportsStapleExactly_OrNull(string versionFlag, SslProtocols expected, bool staple)
     {
         Assert.True(OpenSslTestServer.IsAvailable(), "openssl is required for this test");
-        using var certificate = ProbeTestPki.CreateSelfSigned(tlsFeature: ProbeTestPki.MustStapleValue);
-        var statusFile = staple ? ProbeTestData.OcspRealPath("gts-good-response.der") : null;
+        using var certificate = TestPki.SelfSignedWithTlsFeature(TestPki.MustStapleValue);
+        var statusFile = staple ? OcspVectors.PathOf("gts-good-response.der") : null;
         using var server = await OpenSslTestServer.StartAsync(certificate, statusFile, versionFlag);
 
         var (result, serverHello) = await ProbeCapturingAsync(server.EndPoint, new StapleProbeOptions { ServerName = "probe.test" });
 
         Assert.Equal(expected, result.NegotiatedProtocol);
         Assert.Equal(certificate.RawData, result.ServerCertificateChain[0]);
-        Assert.Equal(staple ? ProbeTestData.GtsGoodResponse : null, result.OcspResponse);
+        Assert.Equal(staple ? OcspVectors.Bytes(OcspVectors.GtsGoodResponse) : null, result.OcspResponse);
         if (expected == SslProtocols.Tls12)
         {
             Assert.Equal(staple, serverHello.Contains(StatusRequest));
@@ -130,7 +126,7 @@ public class StapleProbeMustStapleTests
     public async Task SslStream_MalformedTlsFeature_IsNotJudged(SslProtocols protocol)
     {
         // Features ::= SEQUENCE OF INTEGER, here holding an OCTET STRING: BouncyCastle's own check calls it bad_certificate.
-        using var certificate = ProbeTestPki.CreateSelfSigned(tlsFeature: [0x30, 0x03, 0x04, 0x01, 0x05]);
+        using var certificate = TestPki.SelfSignedWithTlsFeature([0x30, 0x03, 0x04, 0x01, 0x05]);
         var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
         await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
         {
@@ -147,9 +143,9 @@ public class StapleProbeMustStapleTests
 
     private static void AssertMustStaple(X509Certificate2 certificate)
     {
-        var feature = certificate.Extensions[ProbeTestPki.TlsFeatureOid];
+        var feature = certificate.Extensions[TestPki.TlsFeatureOid];
         Assert.NotNull(feature);
-        Assert.Equal(ProbeTestPki.MustStapleValue, feature.RawData);
+        Assert.Equal(TestPki.MustStapleValue, feature.RawData);
     }
 
     // Probes over a fresh connection and returns the extension types of the server's ServerHello as well.

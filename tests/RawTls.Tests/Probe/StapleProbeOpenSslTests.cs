@@ -1,5 +1,7 @@
 using System.Security.Authentication;
 using RawTls.Ocsp;
+using RawTls.Tests.Infrastructure;
+using RawTls.Tests.Ocsp;
 
 namespace RawTls.Tests.Probe;
 
@@ -12,8 +14,8 @@ public class StapleProbeOpenSslTests
     public async Task Probe_ReadsStapleExactly(string versionFlag, SslProtocols expected)
     {
         Assert.True(OpenSslTestServer.IsAvailable(), "openssl is required for this test");
-        using var certificate = ProbeTestPki.CreateSelfSigned();
-        var statusFile = ProbeTestData.OcspRealPath("gts-good-response.der");
+        using var certificate = TestPki.SelfSigned();
+        var statusFile = OcspVectors.PathOf("gts-good-response.der");
         using var server = await OpenSslTestServer.StartAsync(certificate, statusFile, versionFlag);
 
         var result = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions { ServerName = "probe.test" })
@@ -22,7 +24,7 @@ public class StapleProbeOpenSslTests
         Assert.Equal(expected, result.NegotiatedProtocol);
         Assert.Equal(certificate.RawData, result.ServerCertificateChain[0]);
         Assert.NotNull(result.OcspResponse);
-        Assert.Equal(ProbeTestData.GtsGoodResponse, result.OcspResponse);
+        Assert.Equal(OcspVectors.Bytes(OcspVectors.GtsGoodResponse), result.OcspResponse);
     }
 
     [Theory]
@@ -31,8 +33,8 @@ public class StapleProbeOpenSslTests
     public async Task Probe_WithoutStatusRequest_GetsNoStaple(string versionFlag)
     {
         Assert.True(OpenSslTestServer.IsAvailable(), "openssl is required for this test");
-        using var certificate = ProbeTestPki.CreateSelfSigned();
-        var statusFile = ProbeTestData.OcspRealPath("gts-good-response.der");
+        using var certificate = TestPki.SelfSigned();
+        var statusFile = OcspVectors.PathOf("gts-good-response.der");
         using var server = await OpenSslTestServer.StartAsync(certificate, statusFile, versionFlag);
 
         var result = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions { RequestStatus = false })
@@ -45,7 +47,7 @@ public class StapleProbeOpenSslTests
     public async Task Probe_WithoutStatusFile_GetsNoStaple()
     {
         Assert.True(OpenSslTestServer.IsAvailable(), "openssl is required for this test");
-        using var certificate = ProbeTestPki.CreateSelfSigned();
+        using var certificate = TestPki.SelfSigned();
         using var server = await OpenSslTestServer.StartAsync(certificate, null, "-tls1_3");
 
         var result = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions()).WaitAsync(TimeSpan.FromSeconds(20));
@@ -58,8 +60,8 @@ public class StapleProbeOpenSslTests
     public async Task CheckResumption_Tls12_ResumesSession()
     {
         Assert.True(OpenSslTestServer.IsAvailable(), "openssl is required for this test");
-        using var certificate = ProbeTestPki.CreateSelfSigned();
-        var statusFile = ProbeTestData.OcspRealPath("gts-good-response.der");
+        using var certificate = TestPki.SelfSigned();
+        var statusFile = OcspVectors.PathOf("gts-good-response.der");
         using var server = await OpenSslTestServer.StartAsync(certificate, statusFile, "-tls1_2");
 
         var result = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions { CheckResumption = true })
@@ -67,6 +69,6 @@ public class StapleProbeOpenSslTests
 
         Assert.True(result.ResumptionChecked);
         Assert.True(result.ResumedSession);
-        Assert.Equal(ProbeTestData.GtsGoodResponse, result.OcspResponse);
+        Assert.Equal(OcspVectors.Bytes(OcspVectors.GtsGoodResponse), result.OcspResponse);
     }
 }

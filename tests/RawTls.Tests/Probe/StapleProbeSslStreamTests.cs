@@ -1,7 +1,9 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using RawTls.Ocsp;
+using RawTls.Tests.Infrastructure;
 
 namespace RawTls.Tests.Probe;
 
@@ -12,7 +14,7 @@ public class StapleProbeSslStreamTests
     [InlineData(SslProtocols.Tls13)]
     public async Task Probe_AgainstSslStream_ReportsProtocolAndLeaf_AndNoStaple(SslProtocols protocol)
     {
-        using var certificate = ProbeTestPki.CreateSelfSigned();
+        using var certificate = TestPki.SelfSigned();
         var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
         await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
         {
@@ -52,7 +54,7 @@ public class StapleProbeSslStreamTests
     [Fact]
     public async Task Probe_OffersBothVersions_ByDefault_AndCanForceTls12()
     {
-        using var certificate = ProbeTestPki.CreateSelfSigned();
+        using var certificate = TestPki.SelfSigned();
         var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
         await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
         {
@@ -73,22 +75,19 @@ public class StapleProbeSslStreamTests
     [Fact]
     public async Task Probe_ReturnsWholeChain_LeafFirst()
     {
-        var (ca, leaf) = ProbeTestPki.CreateCaAndLeaf();
-        using (ca)
-        using (leaf)
+        using var pki = TestPki.Ca();
+        X509Certificate2 ca = pki.Intermediate, leaf = pki.Leaf;
+        var context = SslStreamCertificateContext.Create(leaf, [ca], offline: true);
+        await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
         {
-            var context = SslStreamCertificateContext.Create(leaf, [ca], offline: true);
-            await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
-            {
-                ServerCertificateContext = context,
-                EnabledSslProtocols = SslProtocols.Tls13,
-            });
+            ServerCertificateContext = context,
+            EnabledSslProtocols = SslProtocols.Tls13,
+        });
 
-            var result = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions()).WaitAsync(TimeSpan.FromSeconds(20));
+        var result = await StapleProbe.ProbeAsync(server.EndPoint, new StapleProbeOptions()).WaitAsync(TimeSpan.FromSeconds(20));
 
-            Assert.Equal(leaf.RawData, result.ServerCertificateChain[0]);
-            Assert.Null(result.OcspResponse);
-        }
+        Assert.Equal(leaf.RawData, result.ServerCertificateChain[0]);
+        Assert.Null(result.OcspResponse);
     }
 
     [Theory]
@@ -96,7 +95,7 @@ public class StapleProbeSslStreamTests
     [InlineData(SslProtocols.Tls13)]
     public async Task Probe_HandlesRsaServerCertificate(SslProtocols protocol)
     {
-        using var certificate = ProbeTestPki.CreateSelfSignedRsa();
+        using var certificate = TestPki.SelfSignedRsa();
         var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
         await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
         {
@@ -120,7 +119,7 @@ public class StapleProbeSslStreamTests
     [InlineData(SslProtocols.Tls13)]
     public async Task CheckResumption_ThroughConnectFactory(SslProtocols protocol)
     {
-        using var certificate = ProbeTestPki.CreateSelfSigned();
+        using var certificate = TestPki.SelfSigned();
         var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
         await using var server = new SslStreamTestServer(() => new SslServerAuthenticationOptions
         {

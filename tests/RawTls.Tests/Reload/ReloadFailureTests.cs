@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using RawTls.Certificates;
 using RawTls.DevPki;
+using RawTls.Stapling;
 using RawTls.Tests.Infrastructure;
 
 namespace RawTls.Tests.Reload;
@@ -77,7 +78,9 @@ public class ReloadFailureTests
                 break;
         }
 
-        await TestServerFactory.WaitUntilAsync(() => f.LoadErrors >= 1, "the failed reload to be counted", TimeSpan.FromSeconds(15));
+        // The reloader counts the failure, then logs it, then publishes LastReload: wait for the last of the three.
+        await TestServerFactory.WaitUntilAsync(
+            () => f.LoadErrors >= 1 && holder.LastReload?.Result == CertificateReloadResult.Failed, "the failed reload to be counted and reported", TimeSpan.FromSeconds(15));
         string path = Path.Combine(files.Directory, file);
         string error = Assert.Single(f.Logs.At(LogLevel.Error));
         Assert.Contains(path, error, StringComparison.Ordinal);
@@ -108,7 +111,7 @@ public class ReloadFailureTests
     {
         await using var f = ReloadFixture.Create();
         var (files, first) = f.AddCertificate("site", "localhost");
-        await f.StartAsync(configure: o => o.Stapling.Mode = RawTls.Ocsp.StaplingMode.Require, configureCertificate: c => c.Watch = false);
+        await f.StartAsync(configure: o => o.Stapling.Mode = StaplingMode.Require, configureCertificate: c => c.Watch = false);
         Assert.True(f.Server.Certificates[0].IsServing);
 
         using X509Certificate2 next = f.Issue("localhost");

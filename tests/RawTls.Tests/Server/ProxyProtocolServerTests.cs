@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using RawTls.Server;
 using RawTls.Server.Internal;
+using RawTls.Stapling;
 using RawTls.Tests.Infrastructure;
 using RawTls.Tests.Reload;
 
@@ -198,7 +199,7 @@ public sealed class ProxyProtocolServerTests
         {
             o.TimeProvider = time;
             o.LoggerFactory = logs;
-            o.Stapling.Mode = RawTls.Ocsp.StaplingMode.Off;
+            o.Stapling.Mode = StaplingMode.Off;
         });
 
         async Task RejectAsync()
@@ -242,7 +243,7 @@ public sealed class ProxyProtocolServerTests
     [Fact]
     public async Task Listen_with_configure_keeps_plain_endpoints_plain()
     {
-        var certificate = TestServerFactory.CreateCertificate("localhost");
+        var certificate = TestPki.SelfSigned("localhost");
         var options = new TlsServerOptions()
             .Listen(IPAddress.Loopback, 0)
             .Listen(IPAddress.Loopback, 0, l =>

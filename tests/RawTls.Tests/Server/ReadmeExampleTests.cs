@@ -22,7 +22,7 @@ public sealed class ReadmeExampleTests : IDisposable
 
         var options = new TlsServerOptions().Listen(IPAddress.Loopback, 0);
         options.Certificates.Add(ServerCertificateOptions.FromPemFiles(leaf, key, chain));
-        options.Stapling.Mode = RawTls.Ocsp.StaplingMode.Off; // the example's files name no responder here
+        options.Stapling.Mode = RawTls.Stapling.StaplingMode.Off; // the example's files name no responder here
         await using var server = new TlsServer(options, static async connection =>
         {
             var input = connection.Transport.Input;        // decrypted bytes in

@@ -105,7 +105,7 @@ public class TlsServerNegotiationTests
     [Fact]
     public async Task Required_client_certificate_is_exposed_when_sent()
     {
-        using var clientCertificate = CreateCertificate("client.test");
+        using var clientCertificate = TestPki.SelfSigned("client.test");
         var seen = new TaskCompletionSource<X509Certificate2?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await StartAsync(
             RequireClientCertificate,

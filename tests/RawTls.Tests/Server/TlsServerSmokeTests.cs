@@ -1,10 +1,9 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using RawTls.Certificates;
 using RawTls.Server;
+using RawTls.Tests.Infrastructure;
 
 namespace RawTls.Tests.Server;
 
@@ -13,12 +12,7 @@ public class TlsServerSmokeTests
     [Fact]
     public async Task Echo_over_tls13()
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var req = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("localhost");
-        req.CertificateExtensions.Add(san.Build());
-        using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var cert = TestPki.SelfSigned("localhost");
         var options = new TlsServerOptions().Listen(IPAddress.Loopback, 0);
         options.Certificates.Add(ServerCertificateOptions.FromCertificate(cert));
         await using var server = new TlsServer(options, static async c =>

@@ -1,5 +1,6 @@
 using CsCheck;
 using RawTls.Ocsp;
+using RawTls.Stapling;
 using RawTls.Stapling.Internal;
 
 namespace RawTls.Tests.Stapling;

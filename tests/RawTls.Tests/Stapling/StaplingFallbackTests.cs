@@ -3,6 +3,7 @@ using RawTls.Certificates;
 using RawTls.DevPki;
 using RawTls.Ocsp;
 using RawTls.Server;
+using RawTls.Stapling;
 using RawTls.Tests.Infrastructure;
 
 namespace RawTls.Tests.Stapling;

@@ -1,5 +1,6 @@
 using RawTls.DevPki;
 using RawTls.Ocsp;
+using RawTls.Stapling;
 
 namespace RawTls.Tests.Stapling;
 
@@ -93,7 +94,7 @@ public class StaplingFaultTests
             "expired" => _ => OcspFault.Response(Build().ThisUpdate(now.AddDays(-2)).NextUpdate(now.AddDays(-1)).Build()),
             "future" => _ => OcspFault.Response(Build().ThisUpdate(now.AddHours(2)).NextUpdate(now.AddHours(3)).Build()),
             "unknown" => _ => OcspFault.Response(Build().Unknown().Build()),
-            "trylater" => _ => OcspFault.Response(OcspResponseBuilder.BuildError(RawTls.DevPki.OcspResponseStatus.TryLater)),
+            "trylater" => _ => OcspFault.Response(OcspResponseBuilder.BuildError(RawTls.Ocsp.OcspResponseStatus.TryLater)),
             "redirect-loop" => _ => OcspFault.Redirect(f.Responder.Url.ToString()),
             "rollback" => _ => OcspFault.Response(older!),
             "no-next-update" => _ => OcspFault.Response(Build().NextUpdate(null).Build()),

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using RawTls.DevPki;
 using RawTls.Ocsp;
+using RawTls.Stapling;
 
 namespace RawTls.Tests.Stapling;
 

@@ -2,6 +2,7 @@ using System.Security.Authentication;
 using RawTls.DevPki;
 using RawTls.Ocsp;
 using RawTls.Server;
+using RawTls.Stapling;
 
 namespace RawTls.Tests.Stapling;
 

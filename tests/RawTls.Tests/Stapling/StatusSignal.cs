@@ -1,5 +1,6 @@
 using RawTls.Certificates;
 using RawTls.Ocsp;
+using RawTls.Stapling;
 
 namespace RawTls.Tests.Stapling;
 

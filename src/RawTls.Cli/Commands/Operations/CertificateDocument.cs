@@ -1,4 +1,5 @@
 using RawTls.Certificates;
+using RawTls.Stapling;
 
 namespace RawTls.Cli.Commands.Operations;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using RawTls.Stapling;
 
 namespace RawTls.Cli.Commands.Operations;
 

@@ -1,5 +1,6 @@
 using RawTls.Diagnostics;
 using RawTls.Ocsp;
+using RawTls.Stapling;
 using RawTls.Stapling.Internal;
 
 namespace RawTls.Certificates;

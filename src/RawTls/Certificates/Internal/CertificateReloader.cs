@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using RawTls.Ocsp;
+using RawTls.Stapling;
 using RawTls.Stapling.Internal;
 
 namespace RawTls.Certificates;

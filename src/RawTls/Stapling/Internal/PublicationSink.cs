@@ -46,7 +46,7 @@ internal sealed class PublicationSink
     }
 
     /// <summary>Passes a new status snapshot on to the holder's subscribers (nothing while staged or after retirement).</summary>
-    public void StatusChanged(Ocsp.StapleStatus status)
+    public void StatusChanged(StapleStatus status)
     {
         if (!Volatile.Read(ref _staged) && !Volatile.Read(ref _retired))
         {

@@ -1,4 +1,4 @@
-namespace RawTls.Ocsp;
+namespace RawTls.Stapling;
 
 /// <summary>Whether a certificate is served with an OCSP staple.</summary>
 public enum StaplingMode

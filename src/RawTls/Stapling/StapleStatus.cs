@@ -1,6 +1,6 @@
-using RawTls.Stapling;
+using RawTls.Ocsp;
 
-namespace RawTls.Ocsp;
+namespace RawTls.Stapling;
 
 /// <summary>An operator's view of one certificate's stapling at an instant. Immutable.</summary>
 public sealed record StapleStatus

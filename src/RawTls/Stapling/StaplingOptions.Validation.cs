@@ -1,6 +1,6 @@
 using RawTls.Internal;
 
-namespace RawTls.Ocsp;
+namespace RawTls.Stapling;
 
 /// <summary>Validation and the copy a running set reads.</summary>
 public sealed partial class StaplingOptions

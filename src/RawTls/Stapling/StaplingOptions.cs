@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
-using RawTls.Stapling;
 
-namespace RawTls.Ocsp;
+namespace RawTls.Stapling;
 
 /// <summary>How OCSP responses are fetched, kept and refreshed.</summary>
 public sealed partial class StaplingOptions

@@ -1,4 +1,4 @@
-namespace RawTls.Ocsp;
+namespace RawTls.Stapling;
 
 /// <summary>What the server does once the responder says its certificate is revoked.</summary>
 public enum RevokedCertificatePolicy
