@@ -1,17 +1,16 @@
 using System.Net.Security;
-using System.Reflection;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using RawTls.Ocsp;
+using RawTls.Stapling.Internal;
 using RawTls.Tests.Infrastructure;
 using RawTls.Tests.Ocsp;
 
 namespace RawTls.Tests.Probe;
 
 /// <summary>
-/// Checks the idea the library's stapling adapter is built on: preset the private OCSP cache of an
-/// <see cref="SslStreamCertificateContext"/> before its first handshake, and .NET staples exactly those bytes.
-/// Reflection here is a test-only stand-in for the adapter.
+/// Checks what the library's stapling adapter (<see cref="RuntimeStapleAdapter.Bind"/>) promises: a context it bound
+/// before its first handshake staples exactly those bytes, to every client that asks, and to no other.
 /// </summary>
 public class SslStreamPrivateStapleTests
 {
@@ -44,26 +43,14 @@ public class SslStreamPrivateStapleTests
         Assert.Null((await server.NextHandshakeAsync(0)).Error);
     }
 
-    /// <summary>A context for <paramref name="leaf"/> that staples exactly <paramref name="staple"/>.</summary>
+    /// <summary>A context for <paramref name="leaf"/> that staples exactly <paramref name="staple"/>, bound by the library's own adapter.</summary>
     internal static SslStreamCertificateContext CreateStaplingContext(
         X509Certificate2 leaf,
         X509Certificate2 issuer,
         byte[] staple)
     {
         var context = SslStreamCertificateContext.Create(leaf, [issuer], offline: true);
-        SetField(context, "_staplingForbidden", false);
-        SetField(context, "_ocspUrls", new List<string> { "http://127.0.0.1/" });
-        SetField(context, "_pendingDownload", new TaskCompletionSource<byte[]?>().Task);
-        SetField(context, "_ocspResponse", staple);
-        SetField(context, "_ocspExpiration", DateTimeOffset.UtcNow.AddHours(1));
-        SetField(context, "_nextDownload", DateTimeOffset.MaxValue);
+        RuntimeStapleAdapter.Bind(context, staple, DateTimeOffset.UtcNow.AddHours(1));
         return context;
-    }
-
-    private static void SetField(SslStreamCertificateContext context, string name, object? value)
-    {
-        var field = typeof(SslStreamCertificateContext).GetField(name, BindingFlags.Instance | BindingFlags.NonPublic)
-            ?? throw new MissingFieldException(nameof(SslStreamCertificateContext), name);
-        field.SetValue(context, value);
     }
 }
