@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using RawTls.Ocsp;
 
 namespace RawTls.DevPki;
 
@@ -10,7 +11,7 @@ public sealed partial class DevCertificateAuthority
 {
     /// <summary>Revokes an issued certificate; the serial is hex (any case, leading zeros and colons tolerated). Revoking twice keeps the first time.</summary>
     /// <exception cref="DevPkiException">The serial was never issued by this authority.</exception>
-    public RevocationStatus Revoke(string serialHex, RevocationReason? reason = null, DateTimeOffset? time = null)
+    public RevocationStatus Revoke(string serialHex, OcspRevocationReason? reason = null, DateTimeOffset? time = null)
     {
         string serial = NormalizeSerial(serialHex);
         lock (_lock)
@@ -91,7 +92,7 @@ public sealed partial class DevCertificateAuthority
     };
 
     private static RevocationStatus StatusOf(DevPkiStateEntry entry) => entry.RevokedAt is { } at
-        ? RevocationStatus.Revoked(at, entry.Reason is int r ? (RevocationReason)r : null)
+        ? RevocationStatus.Revoked(at, entry.Reason is int r ? (OcspRevocationReason)r : null)
         : RevocationStatus.Good;
 
     private static DateTimeOffset TruncateToSeconds(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);

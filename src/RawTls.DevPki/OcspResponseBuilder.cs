@@ -10,6 +10,7 @@ using Org.BouncyCastle.Crypto.Operators;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Ocsp;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
+using OcspRevocationReason = RawTls.Ocsp.OcspRevocationReason;
 using X509Extension = Org.BouncyCastle.Asn1.X509.X509Extension;
 using BcOcspResponseStatus = Org.BouncyCastle.Asn1.Ocsp.OcspResponseStatus;
 using OcspCertificateStatus = RawTls.Ocsp.OcspCertificateStatus;
@@ -84,7 +85,7 @@ public sealed class OcspResponseBuilder
     public OcspResponseBuilder Good() => WithStatus(RevocationStatus.Good);
 
     /// <summary>Marks the last added CertID revoked.</summary>
-    public OcspResponseBuilder Revoked(DateTimeOffset revokedAt, RevocationReason? reason = null) => WithStatus(RevocationStatus.Revoked(revokedAt, reason));
+    public OcspResponseBuilder Revoked(DateTimeOffset revokedAt, OcspRevocationReason? reason = null) => WithStatus(RevocationStatus.Revoked(revokedAt, reason));
 
     /// <summary>Marks the last added CertID unknown.</summary>
     public OcspResponseBuilder Unknown() => WithStatus(RevocationStatus.Unknown);

@@ -6,7 +6,7 @@ namespace RawTls.DevPki;
 /// <param name="Kind">Good, revoked or unknown.</param>
 /// <param name="RevokedAt">Revocation time when <paramref name="Kind"/> is <see cref="OcspCertificateStatus.Revoked"/>.</param>
 /// <param name="Reason">Optional revocation reason.</param>
-public readonly record struct RevocationStatus(OcspCertificateStatus Kind, DateTimeOffset? RevokedAt = null, RevocationReason? Reason = null)
+public readonly record struct RevocationStatus(OcspCertificateStatus Kind, DateTimeOffset? RevokedAt = null, OcspRevocationReason? Reason = null)
 {
     /// <summary>The certificate is good.</summary>
     public static RevocationStatus Good => new(OcspCertificateStatus.Good);
@@ -15,5 +15,5 @@ public readonly record struct RevocationStatus(OcspCertificateStatus Kind, DateT
     public static RevocationStatus Unknown => new(OcspCertificateStatus.Unknown);
 
     /// <summary>The certificate was revoked at <paramref name="time"/>.</summary>
-    public static RevocationStatus Revoked(DateTimeOffset time, RevocationReason? reason = null) => new(OcspCertificateStatus.Revoked, time, reason);
+    public static RevocationStatus Revoked(DateTimeOffset time, OcspRevocationReason? reason = null) => new(OcspCertificateStatus.Revoked, time, reason);
 }

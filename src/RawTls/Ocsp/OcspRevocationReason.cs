@@ -1,7 +1,7 @@
 namespace RawTls.Ocsp;
 
 /// <summary>CRLReason (RFC 5280 §5.3.1) carried by a revoked OCSP status.</summary>
-internal enum OcspRevocationReason
+public enum OcspRevocationReason
 {
     /// <summary>unspecified (0).</summary>
     Unspecified = 0,

@@ -6,7 +6,7 @@ public sealed class OcspStaple
     private readonly byte[] _response;
 
     /// <summary>Creates a staple from a response that has already passed validation: only the library can vouch for that.</summary>
-    internal OcspStaple(byte[] response, OcspCertificateStatus status, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, DateTimeOffset producedAt, DateTimeOffset? revocationTime, DateTimeOffset receivedAt)
+    internal OcspStaple(byte[] response, OcspCertificateStatus status, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, DateTimeOffset producedAt, DateTimeOffset? revocationTime, DateTimeOffset receivedAt, OcspRevocationReason? revocationReason = null)
     {
         ArgumentNullException.ThrowIfNull(response);
         _response = response;
@@ -15,6 +15,7 @@ public sealed class OcspStaple
         NextUpdate = nextUpdate;
         ProducedAt = producedAt;
         RevocationTime = revocationTime;
+        RevocationReason = revocationReason;
         ReceivedAt = receivedAt;
     }
 
@@ -35,6 +36,9 @@ public sealed class OcspStaple
 
     /// <summary>When the certificate was revoked, if it was.</summary>
     public DateTimeOffset? RevocationTime { get; }
+
+    /// <summary>Why the certificate was revoked (CRLReason), when the response says; null otherwise.</summary>
+    public OcspRevocationReason? RevocationReason { get; }
 
     /// <summary>When this server received (or loaded) the response.</summary>
     public DateTimeOffset ReceivedAt { get; }

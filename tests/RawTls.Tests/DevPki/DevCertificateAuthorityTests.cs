@@ -111,8 +111,8 @@ public class DevCertificateAuthorityTests
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
         using var ca = DevCertificateAuthority.Create(dir.Path, new DevPkiOptions { TimeProvider = time });
         string serial = "000" + ca.Leaf.SerialNumber.ToLowerInvariant();
-        RevocationStatus status = ca.Revoke(serial, RevocationReason.KeyCompromise);
-        Assert.Equal(RevocationStatus.Revoked(time.GetUtcNow(), RevocationReason.KeyCompromise), status);
+        RevocationStatus status = ca.Revoke(serial, OcspRevocationReason.KeyCompromise);
+        Assert.Equal(RevocationStatus.Revoked(time.GetUtcNow(), OcspRevocationReason.KeyCompromise), status);
 
         using var loaded = DevCertificateAuthority.Load(dir.Path);
         Assert.Equal(status, loaded.GetStatus(ca.Leaf));

@@ -1,3 +1,4 @@
+using OcspRevocationReason = RawTls.Ocsp.OcspRevocationReason;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -27,11 +28,11 @@ public class OcspResponderTests
         Assert.Equal(OcspCertificateStatus.Good, OcspTestClient.Status(await OcspTestClient.GetAsync(http, responder.Url, request), ca.Intermediate));
         Assert.Equal(request, responder.LastRequest);
 
-        ca.Revoke(ca.Leaf.SerialNumber, RevocationReason.Superseded);
+        ca.Revoke(ca.Leaf.SerialNumber, OcspRevocationReason.Superseded);
         byte[] revoked = await OcspTestClient.GetAsync(http, responder.Url, request);
         Assert.Equal(OcspCertificateStatus.Revoked, OcspTestClient.Status(revoked, ca.Intermediate));
         var rs = (RevokedStatus)OcspTestClient.Basic(revoked).Responses[0].GetCertStatus();
-        Assert.Equal((int)RevocationReason.Superseded, rs.RevocationReason);
+        Assert.Equal((int)OcspRevocationReason.Superseded, rs.RevocationReason);
 
         byte[] unknown = await OcspTestClient.PostAsync(http, responder.Url, OcspTestClient.Request(ca.Intermediate, "0123456789"));
         Assert.Equal(OcspCertificateStatus.Unknown, OcspTestClient.Status(unknown, ca.Intermediate));

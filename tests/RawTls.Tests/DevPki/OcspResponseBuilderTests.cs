@@ -1,3 +1,4 @@
+using OcspRevocationReason = RawTls.Ocsp.OcspRevocationReason;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Ocsp;
 using RawTls.DevPki;
@@ -13,7 +14,7 @@ public class OcspResponseBuilderTests
         using var ca = DevCertificateAuthority.Create();
         var t = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
         byte[] der = new OcspResponseBuilder()
-            .ForCertificate(ca.Leaf, ca.Intermediate, OcspHashAlgorithm.Sha256).Revoked(t.AddDays(-1), RevocationReason.CessationOfOperation)
+            .ForCertificate(ca.Leaf, ca.Intermediate, OcspHashAlgorithm.Sha256).Revoked(t.AddDays(-1), OcspRevocationReason.CessationOfOperation)
             .ForSerial("42", ca.Intermediate).Unknown()
             .ThisUpdate(t).NextUpdate(null).ProducedAt(t.AddSeconds(5))
             .SignedByIssuer(ca.Intermediate).WithNonce([9, 9])
@@ -27,7 +28,7 @@ public class OcspResponseBuilderTests
         Assert.Equal(t.UtcDateTime, basic.Responses[0].ThisUpdate);
         Assert.True(basic.Responses[0].GetCertID().MatchesIssuer(BouncyCastleInterop.ToBouncyCastle(ca.Intermediate)));
         var revoked = Assert.IsType<RevokedStatus>(basic.Responses[0].GetCertStatus());
-        Assert.Equal((int)RevocationReason.CessationOfOperation, revoked.RevocationReason);
+        Assert.Equal((int)OcspRevocationReason.CessationOfOperation, revoked.RevocationReason);
         Assert.IsType<UnknownStatus>(basic.Responses[1].GetCertStatus());
         Assert.Equal("42", basic.Responses[1].GetCertID().SerialNumber.ToString(16));
     }

@@ -1,3 +1,4 @@
+using RawTls.Ocsp;
 using RawTls.DevPki;
 
 namespace RawTls.Tests.DevPki;
@@ -23,7 +24,7 @@ public class OpenSslOcspTests
         Assert.Contains("Response verify OK", output, StringComparison.Ordinal);
         Assert.Contains(": good", output, StringComparison.Ordinal);
 
-        ca.Revoke(ca.Leaf.SerialNumber, RevocationReason.KeyCompromise);
+        ca.Revoke(ca.Leaf.SerialNumber, OcspRevocationReason.KeyCompromise);
         (code, output) = await OpenSslInterop.RunAsync(args);
         Assert.True(code == 0, output);
         Assert.Contains(": revoked", output, StringComparison.Ordinal);

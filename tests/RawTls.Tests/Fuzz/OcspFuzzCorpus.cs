@@ -56,7 +56,7 @@ internal sealed class OcspFuzzCorpus : IDisposable
             OcspResponseBuilder Base() => new OcspResponseBuilder(new FakeTimeProvider(s_devNow))
                 .ThisUpdate(s_devNow.AddMinutes(-10)).NextUpdate(s_devNow.AddHours(12)).ProducedAt(s_devNow.AddMinutes(-10));
             Seeds.Add(Base().ForCertificate(ca.Leaf, ca.Intermediate).Good().SignedByIssuer(ca.Intermediate).Build());
-            Seeds.Add(Base().ForCertificate(ca.Leaf, ca.Intermediate, OcspHashAlgorithm.Sha256).Revoked(s_devNow.AddDays(-1), RevocationReason.KeyCompromise).SignedByIssuer(ca.Intermediate).ResponderIdByName().Build());
+            Seeds.Add(Base().ForCertificate(ca.Leaf, ca.Intermediate, OcspHashAlgorithm.Sha256).Revoked(s_devNow.AddDays(-1), OcspRevocationReason.KeyCompromise).SignedByIssuer(ca.Intermediate).ResponderIdByName().Build());
             Seeds.Add(Base().ForCertificate(ca.Leaf, ca.Intermediate).Unknown().SignedByIssuer(ca.Intermediate).WithNonce([1, 2, 3, 4]).Build());
             Seeds.Add(Base().ForCertificate(ca.Leaf, ca.Intermediate).Good().ForSerial("42", ca.Intermediate).Good().SignedByDelegate(responder).Build());
             Seeds.Add(Base().ForCertificate(ca.Leaf, ca.Intermediate).Good().SignedByDelegate(responder).ResponderIdByName().Build());

@@ -1,3 +1,4 @@
+using RawTls.Ocsp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RawTls.DevPki;
@@ -37,7 +38,7 @@ public class StaplingHealthCheckTests
         var health = f.Host.Services.GetRequiredService<HealthCheckService>();
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
 
-        f.Ca.Revoke(leaf.SerialNumber, RevocationReason.KeyCompromise);
+        f.Ca.Revoke(leaf.SerialNumber, OcspRevocationReason.KeyCompromise);
         await f.Server.Certificates[0].RefreshStapleAsync();
 
         HealthReport report = await health.CheckHealthAsync();

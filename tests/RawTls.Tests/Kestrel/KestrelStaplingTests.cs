@@ -43,7 +43,7 @@ public class KestrelStaplingTests
         var health = f.App.Services.GetRequiredService<HealthCheckService>();
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
 
-        f.Ca.Revoke(leaf.SerialNumber, RevocationReason.KeyCompromise);
+        f.Ca.Revoke(leaf.SerialNumber, OcspRevocationReason.KeyCompromise);
         await f.Stapling.Certificates[0].RefreshStapleAsync();
 
         string output = await f.OpenSslStatusAsync();
@@ -64,7 +64,7 @@ public class KestrelStaplingTests
         await f.StartAsync();
         Assert.Contains("Cert Status: good", await f.OpenSslStatusAsync(), StringComparison.Ordinal);
 
-        f.Ca.Revoke(leaf.SerialNumber, RevocationReason.KeyCompromise);
+        f.Ca.Revoke(leaf.SerialNumber, OcspRevocationReason.KeyCompromise);
         await f.Stapling.Certificates[0].RefreshStapleAsync();
 
         string output = await f.OpenSslStatusAsync();

@@ -115,7 +115,7 @@ public class StaplingTests
         await f.StartServerAsync();
         byte[] good = f.Holder.Current.Staple!.Response.ToArray();
 
-        f.Ca.Revoke(f.Ca.Leaf.SerialNumber, RevocationReason.KeyCompromise);
+        f.Ca.Revoke(f.Ca.Leaf.SerialNumber, OcspRevocationReason.KeyCompromise);
         await f.Holder.RefreshStapleAsync();
 
         var probe = await f.ProbeAsync();

@@ -30,7 +30,8 @@ internal readonly record struct Attempt(AttemptKind Kind, OcspStaple? Staple, st
             result.NextUpdate!.Value,
             result.ProducedAt ?? result.ThisUpdate!.Value,
             result.RevocationTime,
-            receivedAt);
+            receivedAt,
+            result.RevocationReason);
         return new(AttemptKind.Response, staple, revoked ? "revoked" : "good", null, LogLevel.Information, fromStore, runtimeContext);
     }
 }
