@@ -67,6 +67,7 @@ internal sealed partial class Stapler
         {
             if (failed)
             {
+                _services.Metrics.StoreError("invalid"); // the store answered, with bytes that are no staple
                 _services.Log.StoreRejected(_name, $"{tag}: {_lastError}");
             }
 
