@@ -6,6 +6,7 @@ using RawTls.DevPki;
 using RawTls.Ocsp;
 using RawTls.Stapling;
 using RawTls.Tests.Reload;
+using Xunit.Abstractions;
 
 namespace RawTls.Tests.Stapling;
 
@@ -16,7 +17,7 @@ namespace RawTls.Tests.Stapling;
 /// is never served.
 /// </summary>
 [Collection(RawTls.Tests.Infrastructure.TimingSensitive.Name)]
-public sealed class StapleCacheDiskFaultTests : IDisposable
+public sealed class StapleCacheDiskFaultTests(ITestOutputHelper output) : IDisposable
 {
     private const string StoreErrors = "rawtls.ocsp.store.errors";
     private readonly string _dir = Directory.CreateTempSubdirectory("rawtls-cache-").FullName;
@@ -158,6 +159,7 @@ public sealed class StapleCacheDiskFaultTests : IDisposable
             Assert.Equal(previous.Response.ToArray(), await File.ReadAllBytesAsync(file));
         }
 
+        output.WriteLine($"{cache}: {errors} store errors counted over three refreshes, {failingLogs} failing log line(s)");
         heal();
         _clock.Advance(TimeSpan.FromMinutes(1));
         await f.Holder.RefreshStapleAsync();
