@@ -108,6 +108,54 @@ public sealed class StaplingClockFaultTests(ITestOutputHelper output)
             $"stapled {stapled}/{probes} probes in that hour; held staple outside window after step: {heldOutside}; fresh staple {took.TotalMinutes:F1} min after the correction");
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(3 * 60)]
+    [InlineData(2 * 24 * 60)]
+    public async Task A_suspend_that_steps_everyone_s_wall_clock_forward_refetches_within_a_minute_once_a_refresh_is_due(int stepMinutes)
+    {
+        // Suspend and resume: the wall clock jumps for the server and the responder alike, elapsed time does not.
+        var elapsed = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        var wall = new SteppedClock(elapsed);
+        await using var f = StaplingFixture.Create(wall, validity: s_validity);
+        var fetches = new ConcurrentQueue<DateTimeOffset>();
+        f.Responder.FaultHook = _ =>
+        {
+            fetches.Enqueue(elapsed.GetUtcNow());
+            return null;
+        };
+        await f.StartServerAsync();
+        var sim = new Simulation(f, wall);
+        await sim.RunAsync(TimeSpan.FromMinutes(10));
+        OcspStaple held = f.Holder.Current.Staple!;
+        DateTimeOffset due = f.Holder.StaplingStatus!.NextRefresh!.Value;
+        int before = fetches.Count;
+
+        DateTimeOffset stepAt = elapsed.GetUtcNow();
+        wall.Offset = TimeSpan.FromMinutes(stepMinutes);
+        bool refreshDue = wall.GetUtcNow() >= due;
+        sim.ResetCounts();
+        byte[]? served = await sim.AfterStepAsync();
+        await sim.RunAsync(s_observed - Stapler.WallClockCheck);
+        int after = fetches.Count - before;
+
+        if (refreshDue)
+        {
+            // Fetched at the first look at the wall clock, not at the refresh's elapsed-time schedule.
+            Assert.NotNull(served);
+            Assert.NotEqual(held.Response.ToArray(), served);
+            Assert.True(fetches.Skip(before).First() <= stepAt + Stapler.WallClockCheck, "the due refresh waited for its elapsed-time schedule");
+            Assert.InRange(after, 1, FetchBound(s_observed, s_validity, s_settings));
+        }
+        else
+        {
+            Assert.Equal(held.Response.ToArray(), served); // still valid, refresh not due: nothing to do
+            Assert.Equal(0, after);
+        }
+
+        output.WriteLine($"suspend +{stepMinutes} min: refresh due {refreshDue}; {after} fetches in the next hour; stapled {sim.Stapled}/{sim.Probes} probes after the step");
+    }
+
     /// <summary>The most fetches <paramref name="span"/> can hold: one success per floor, plus a run of backed-off failures.</summary>
     private static int FetchBound(TimeSpan span, TimeSpan window, RefreshSettings s)
     {
