@@ -52,7 +52,7 @@ internal sealed class RawTlsMetrics : IDisposable
         _ocspFetches = Meter.CreateCounter<long>("rawtls.ocsp.fetches", "{fetch}", "OCSP fetches; tag result.");
         _certificateLoads = Meter.CreateCounter<long>("rawtls.certificate.loads", "{load}", "Certificate loads and reloads; tag result.");
         _staplingStartups = Meter.CreateCounter<long>("rawtls.ocsp.startup", "{certificate}", "How each certificate's first staple was obtained at start; tag outcome: store (valid staple in hand, no wait), fetched, failed, timeout.");
-        _storeErrors = Meter.CreateCounter<long>("rawtls.ocsp.store.errors", "{error}", "Staple store calls that failed or timed out; tag operation.");
+        _storeErrors = Meter.CreateCounter<long>("rawtls.ocsp.store.errors", "{error}", "Staple store calls that failed or timed out, and stored responses refused (operation invalid); tag operation.");
     }
 
     public Meter Meter { get; }

@@ -41,6 +41,66 @@ public sealed class RefreshPolicyPropertyTests
     }
 
     [Fact]
+    public void A_wall_clock_step_out_of_the_window_drops_the_staple_at_the_next_timer_and_a_step_back_looks_again_within_the_gap() =>
+        Gen.Select(Gen.Double[Math.Log(30), Math.Log(30 * 86_400)], Gen.Double[0, 0.8], Gen.Double[0, 10], Gen.Bool).Sample(t =>
+        {
+            (double logWindow, double age, double step, bool back) = t;
+            RefreshSettings s = s_defaults;
+            TimeSpan window = TimeSpan.FromSeconds(Math.Exp(logWindow));
+            DateTimeOffset thisUpdate = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            var staple = new OcspStaple(new byte[] { 1 }, OcspCertificateStatus.Good, thisUpdate, thisUpdate + window, thisUpdate, null, thisUpdate);
+            DateTimeOffset acceptedAt = thisUpdate + (window * age);
+            RefreshState held = RefreshPolicy.OnResponse(RefreshState.Initial(acceptedAt), staple, acceptedAt, 0, fromStore: false, s).State;
+            Assert.Same(staple, held.Held);
+
+            // Back before thisUpdate − skew, or forward past the drop, by up to ten windows.
+            DateTimeOffset now = back
+                ? thisUpdate - s.ClockSkew - (window * step) - TimeSpan.FromTicks(1)
+                : RefreshPolicy.DropAt(staple, s) + (window * step);
+            RefreshDecision d = RefreshPolicy.OnTimer(held, now, fetchDue: false, s);
+
+            Assert.Equal(StapleAction.Drop, d.Action);
+            Assert.Null(d.State.Held);
+            Assert.Equal(held.NewestThisUpdate, d.State.NewestThisUpdate); // no rollback opened by the step
+            if (back)
+            {
+                // The scheduled fetch moved away with the clock: only a new response ends the gap, so look soon.
+                Assert.InRange(d.State.NextFetch - now, TimeSpan.Zero, RefreshPolicy.Gap(window, s));
+            }
+            else
+            {
+                Assert.Equal(held.NextFetch, d.State.NextFetch); // long due: the timer fetches at once
+            }
+        }, iter: 2_000);
+
+    [Fact]
+    public void A_response_past_half_its_window_on_arrival_is_refetched_halfway_to_its_drop_not_at_every_floor() =>
+        Gen.Select(Gen.Double[Math.Log(30), Math.Log(30 * 86_400)], Gen.Double[0.5, 0.9]).Sample(t =>
+        {
+            (double logWindow, double age) = t;
+            RefreshSettings s = s_defaults with { Jitter = 0 };
+            TimeSpan window = TimeSpan.FromSeconds(Math.Exp(logWindow));
+            DateTimeOffset thisUpdate = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            DateTimeOffset now = thisUpdate + (window * age);
+            var staple = new OcspStaple(new byte[] { 1 }, OcspCertificateStatus.Good, thisUpdate, thisUpdate + window, thisUpdate, null, now);
+            TimeSpan left = RefreshPolicy.DropAt(staple, s) - now;
+            if (left <= TimeSpan.Zero)
+            {
+                return; // not servable: refused, covered elsewhere
+            }
+
+            RefreshDecision d = RefreshPolicy.OnResponse(RefreshState.Initial(now), staple, now, 0, fromStore: false, s);
+            TimeSpan delay = d.State.NextFetch - now;
+            TimeSpan gap = RefreshPolicy.Gap(window, s);
+            TimeSpan floor = RefreshPolicy.Floor(window, s);
+            Assert.True(delay < left || left <= gap + gap, $"refresh {delay} after arrival, past the drop {left} away");
+            Assert.True(delay >= gap, $"refresh {delay} after arrival, inside the gap {gap}");
+            TimeSpan expected = left / 2 > floor ? left / 2 : floor;
+            expected = expected < s.MaxRefreshInterval ? expected : s.MaxRefreshInterval;
+            Assert.True(delay >= expected || delay == left - gap, $"refresh {delay} after arrival; half of what is left is {left / 2} (window {window})");
+        }, iter: 2_000);
+
+    [Fact]
     public void The_margin_and_floor_scale_with_the_window_and_the_options_stay_upper_bounds()
     {
         Assert.Equal(TimeSpan.FromSeconds(3), RefreshPolicy.Margin(TimeSpan.FromSeconds(30), s_defaults));

@@ -174,8 +174,16 @@ internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeP
     private static void WriteOwn(string path, string owner, DateTimeOffset expires)
     {
         string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, Encode(owner, expires));
-        File.Move(temp, path, overwrite: true);
+        try
+        {
+            File.WriteAllBytes(temp, Encode(owner, expires));
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp); // a full or read-only volume must not collect one empty file per attempt
+            throw;
+        }
     }
 
     private static byte[] Encode(string owner, DateTimeOffset expires) =>

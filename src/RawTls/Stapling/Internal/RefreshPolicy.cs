@@ -11,8 +11,8 @@ namespace RawTls.Stapling.Internal;
 /// response is stapled and refreshed as surely as a 7-day one; each option is an upper bound:
 /// <list type="bullet">
 /// <item>drop margin M = min(ExpiryMargin, W/10): a staple is served from thisUpdate − ClockSkew until nextUpdate − M;</item>
-/// <item>refresh at thisUpdate + W/2 (± Jitter), no sooner than F = min(MinRefreshInterval, W/4) after the fetch and
-/// no later than MaxRefreshInterval;</item>
+/// <item>refresh at thisUpdate + W/2 (± Jitter), or halfway to the drop for a response already past that, no sooner
+/// than F = min(MinRefreshInterval, W/4) after the fetch and no later than MaxRefreshInterval;</item>
 /// <item>after a failure retry after min(RetryBaseDelay · 2^(n−1), RetryMaxDelay, W/4), never less than the gap
 /// G = min(RetryBaseDelay, F, W/20), and one last time before the staple drops.</item>
 /// </list>
@@ -37,15 +37,20 @@ internal static class RefreshPolicy
         now >= staple.ThisUpdate - s.ClockSkew && now < DropAt(staple, s);
 
     /// <summary>
-    /// The timer fired: drop a staple past its window; fetch when the timer was set for the fetch. Timers run on
-    /// elapsed time, so a clock step neither skips a fetch nor brings one forward.
+    /// The timer fired: drop a staple outside its window; fetch when the timer was set for the fetch. The stapler
+    /// fires on elapsed time and also when the wall clock passes the wake time, so a step either way neither skips
+    /// a fetch nor leaves a staple served outside its window for long.
     /// </summary>
     public static RefreshDecision OnTimer(in RefreshState state, DateTimeOffset now, bool fetchDue, RefreshSettings s)
     {
         bool fetch = fetchDue;
         if (state.Held is { } held && !Servable(held, now, s))
         {
-            return new(StapleAction.Drop, state with { Held = null }, fetch, null);
+            // Not yet valid: the wall clock went back past its thisUpdate, and the fetch it scheduled moved away by
+            // as much. Only a new response ends that, so look within the gap (backoff bounds the rest).
+            TimeSpan gap = Gap(held.NextUpdate - held.ThisUpdate, s);
+            DateTimeOffset next = now < held.ThisUpdate - s.ClockSkew && state.NextFetch > now + gap ? now + gap : state.NextFetch;
+            return new(StapleAction.Drop, state with { Held = null, NextFetch = next }, fetch, null);
         }
 
         return new(StapleAction.Keep, state, fetch, null);
@@ -144,10 +149,13 @@ internal static class RefreshPolicy
     private static DateTimeOffset RefreshAt(OcspStaple staple, DateTimeOffset now, double jitter, RefreshSettings s)
     {
         TimeSpan window = staple.NextUpdate - staple.ThisUpdate;
-        TimeSpan delay = Jittered(staple.ThisUpdate + Fraction(window, 2) - now, jitter, s.Jitter);
+        TimeSpan left = DropAt(staple, s) - now;
+        TimeSpan half = staple.ThisUpdate + Fraction(window, 2) - now;
+        // Past its half on arrival (a cached copy, or a clock ahead of the responder's): what the responder had a
+        // moment ago is all it has, so look again halfway through what is left rather than at every floor.
+        TimeSpan delay = Jittered(half > TimeSpan.Zero ? half : Fraction(left, 2), jitter, s.Jitter);
         delay = Min(Max(delay, Floor(window, s)), s.MaxRefreshInterval);
         // A response that arrived late in its window: still refresh before it drops.
-        TimeSpan left = DropAt(staple, s) - now;
         TimeSpan gap = Gap(window, s);
         if (delay >= left && left > gap + gap)
         {

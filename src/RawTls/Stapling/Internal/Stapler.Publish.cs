@@ -67,6 +67,7 @@ internal sealed partial class Stapler
         {
             if (failed)
             {
+                _services.Metrics.StoreError("invalid"); // the store answered, with bytes that are no staple
                 _services.Log.StoreRejected(_name, $"{tag}: {_lastError}");
             }
 
@@ -98,13 +99,15 @@ internal sealed partial class Stapler
         if (wake is not { } at)
         {
             _armedFor = TimeSpan.Zero;
+            _wakeAt = DateTimeOffset.MaxValue;
             _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
         }
 
         TimeSpan delay = at - now;
         _armedFor = delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
-        _timer.Change(_armedFor, Timeout.InfiniteTimeSpan);
+        _wakeAt = at;
+        _timer.Change(_armedFor < WallClockCheck ? _armedFor : WallClockCheck, Timeout.InfiniteTimeSpan);
     }
 
     private void Publish(OcspStaple? staple, SslStreamCertificateContext? runtimeContext)

@@ -14,6 +14,12 @@ namespace RawTls.Stapling.Internal;
 /// </summary>
 internal sealed partial class Stapler : IAsyncDisposable
 {
+    /// <summary>
+    /// Timers run on elapsed time; the wall clock can step. The timer looks at the wall clock at least this often,
+    /// so a step past the wake time, or out of the held staple's window, is acted on within it.
+    /// </summary>
+    internal static readonly TimeSpan WallClockCheck = TimeSpan.FromMinutes(1);
+
     private readonly CertificateBundle _bundle;
     private readonly StaplingMode _mode;
     private readonly StaplingServices _services;
@@ -37,6 +43,7 @@ internal sealed partial class Stapler : IAsyncDisposable
     private bool _inFlight; // a fetch is claimed and its verdict not applied yet (under the gate)
     private long _armedAt; // timestamp of the latest arming, to tell a stale timer callback from a due one
     private TimeSpan _armedFor;
+    private DateTimeOffset _wakeAt; // the wall-clock instant of the latest arming
     private Task _current = Task.CompletedTask;
     private StapleStatus _status;
 
@@ -152,16 +159,19 @@ internal sealed partial class Stapler : IAsyncDisposable
 
             // One-shot timer, re-armed under this gate: a callback that was already on its way when the timer was
             // re-armed belongs to the old arming and must not fetch early (or twice). Set it again for what is left,
-            // so a callback that merely ran a tick early is not lost.
+            // so a callback that merely ran a tick early is not lost. Due on elapsed time, or when the wall clock
+            // stepped past the wake time or out of the held staple's window (checked every WallClockCheck).
             TimeSpan left = _armedFor - _services.Time.GetElapsedTime(_armedAt);
-            if (left > TimeSpan.Zero)
+            DateTimeOffset now = _services.Time.GetUtcNow();
+            bool due = left <= TimeSpan.Zero || now >= _wakeAt;
+            if (!due && (_state.Held is not { } held || RefreshPolicy.Servable(held, now, _services.Refresh)))
             {
-                _timer.Change(left, Timeout.InfiniteTimeSpan);
+                _timer.Change(left < WallClockCheck ? left : WallClockCheck, Timeout.InfiniteTimeSpan);
                 return;
             }
 
             // Drop an expiring staple first, so a slow or failing fetch never lets it be served past its time.
-            RefreshDecision decision = RefreshPolicy.OnTimer(_state, _services.Time.GetUtcNow(), _timerForFetch && !_inFlight, _services.Refresh);
+            RefreshDecision decision = RefreshPolicy.OnTimer(_state, now, due && _timerForFetch && !_inFlight, _services.Refresh);
             if (decision.FetchNow)
             {
                 StartFetch(); // claimed before the re-arm, so the timer is not set for the fetch that is starting
