@@ -95,10 +95,10 @@ internal static class CertificateLoader
             return true;
         }
         catch (Exception ex) when (ex is Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Security.InvalidKeyException
-            or Org.BouncyCastle.Security.SecurityUtilityException or Org.BouncyCastle.Crypto.CryptoException or InvalidOperationException
+            or Org.BouncyCastle.Security.SecurityUtilityException or Org.BouncyCastle.Crypto.CryptoException or InvalidOperationException or IOException
             or CryptographicException or ArgumentException)
         {
-            // Includes an issuer key of an algorithm nobody knows (a mutated OID): it cannot have signed anything we can check.
+            // Includes an issuer key that does not decode or of an algorithm nobody knows: it signed nothing we can check.
             return false;
         }
     }
