@@ -9,8 +9,9 @@ Load, all at once for --duration (default 10 minutes):
   * certificate rotations: a new leaf is written over the served files every --rotate-every seconds;
   * a flaky responder: a proxy in front of the OCSP responder fails every third request
     (in turn: HTTP 500, a dropped connection, OCSP tryLater).
-Every 5 s the script samples the server (RSS, threads and open handles from /proc; GC heap from
-dotnet-counters when installed) and probes the staple with `openssl s_client -status`: a staple served
+Every 5 s the script samples the server (RSS, threads and open handles from /proc, RSS split by owner from
+/proc/PID/smaps; from dotnet-counters when installed: the GC heap after the last collection, GC committed memory and
+the collection counts, since that heap size only changes when a collection runs) and probes the staple with `openssl s_client -status`: a staple served
 before thisUpdate - skew or after nextUpdate - margin counts as outside its window, as does one for
 another serial than the served leaf.
 Writes perf-results/soak-<stamp>.md, .svg (chart) and .csv (samples). Standard library only.
@@ -199,6 +200,37 @@ class Probe:
             self.notes.append(f"{now:%H:%M:%S} staple for serial {sn.group(1)} on leaf {leaf_serial}")
 
 
+ARENA = 64 * 1024 * 1024  # glibc's per-thread malloc heaps are 64 MiB-aligned mappings of at most 64 MiB
+
+
+def sample_smaps(pid):
+    """Resident MB by owner: anonymous memory (the GC heap, thread stacks, large mallocs), glibc malloc arenas ([heap]
+    and the 64 MiB-aligned thread arenas), and mapped files with JIT code (the runtime's double-mapped memfd)."""
+    anon = malloc = mapped = 0
+    start = end = 0
+    name = ""
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                head = line.split(" ", 1)[0]
+                if "-" in head and not head.endswith(":"):
+                    fields = line.split()
+                    a, b = fields[0].split("-")
+                    start, end = int(a, 16), int(b, 16)
+                    name = fields[5] if len(fields) > 5 else ""
+                elif line.startswith("Rss:"):
+                    kb = int(line.split()[1])
+                    if name == "[heap]" or (not name and end - start <= ARENA and start % ARENA == 0):
+                        malloc += kb
+                    elif name.startswith("/") or "doublemapper" in name:
+                        mapped += kb
+                    else:
+                        anon += kb
+    except OSError:
+        return None, None, None
+    return anon / 1024, malloc / 1024, mapped / 1024
+
+
 def sample_proc(pid):
     status = {}
     with open(f"/proc/{pid}/status") as f:
@@ -222,29 +254,54 @@ class Counters:
             start([tool, "collect", "-p", str(pid), "--format", "csv", "-o", path, "--refresh-interval", "5",
                    "--counters", "System.Runtime"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def latest_gc_heap_mb(self):
+    def latest(self):
+        """(GC heap MB after the last collection, GC committed MB, gen0, gen1, gen2 collections so far), or Nones.
+        The heap size is what the last collection left (gen0 is empty after one): it moves only when a collection
+        runs, so the collection counts go with it to show whether it is a fresh reading."""
+        none = (None, None, None, None, None)
         if not self.available or not os.path.exists(self.path):
-            return None
-        # .NET 10 meter: dotnet.gc.last_collection.heap.size per generation; sum the latest timestamp's rows.
-        sums = {}
+            return none
+        # .NET 10 meter rows: timestamp, provider, "name (unit) [tags]" or "name (unit)", type, value.
+        rows = {}
         try:
             with open(self.path) as f:
                 for row in csv.reader(f):
-                    if len(row) >= 5 and row[2].startswith("dotnet.gc.last_collection.heap.size "):
-                        try:
-                            sums[row[0]] = sums.get(row[0], 0.0) + float(row[4])
-                        except ValueError:
-                            continue
+                    if len(row) < 5:
+                        continue
+                    try:
+                        v = float(row[4])
+                    except ValueError:
+                        continue
+                    d = rows.setdefault(row[0], {})
+                    name = row[2]
+                    if name.startswith("dotnet.gc.last_collection.heap.size "):
+                        d["heap"] = d.get("heap", 0.0) + v
+                    elif name.startswith("dotnet.gc.last_collection.memory.committed_size "):
+                        d["committed"] = v
+                    elif name.startswith("dotnet.gc.collections "):
+                        for gen in ("gen0", "gen1", "gen2"):
+                            if f"={gen}" in name:
+                                d[gen] = d.get(gen, 0.0) + v
         except OSError:
-            return None
+            return none
         # The newest timestamp may be half written (one row per generation): take the one before it.
-        stamps = sorted(sums, key=lambda k: dt.datetime.strptime(k, "%m/%d/%Y %H:%M:%S"))
+        stamps = sorted(rows, key=lambda k: dt.datetime.strptime(k, "%m/%d/%Y %H:%M:%S"))
         if len(stamps) < 2:
-            return None
-        value = sums[stamps[-2]] / (1024 * 1024)
-        if value == 0:
-            return None  # no collection yet: nothing measured
-        return value
+            return none
+        d = rows[stamps[-2]]
+        if not d.get("heap"):
+            return none  # no collection yet: nothing measured
+        # Collections are reported as rates per refresh interval; add them up to date.
+        counts = []
+        for gen in ("gen0", "gen1", "gen2"):
+            counts.append(int(round(sum(rows[k].get(gen, 0.0) for k in stamps[:-1]))))
+        return (d["heap"] / (1024 * 1024), d.get("committed", 0.0) / (1024 * 1024) or None, *counts)
+
+
+def take_sample(pid, counters, t):
+    rss, threads, handles = sample_proc(pid)
+    heap, committed, g0, g1, g2 = counters.latest()
+    return (t, rss, heap, handles, threads, committed, g0, g1, g2, *sample_smaps(pid))
 
 
 def shutil_which(name):
@@ -287,7 +344,8 @@ def parse_wrk(text):
 
 
 def svg_chart(samples, warmup_s, path, title):
-    panels = [("RSS (MB)", 1), ("GC heap (MB)", 2), ("handles (fds)", 3), ("threads", 4)]
+    panels = [("RSS (MB)", 1), ("RSS in glibc malloc arenas (MB)", 10), ("RSS anonymous: GC heap, stacks (MB)", 9), ("GC heap after the last collection (MB)", 2),
+              ("handles (fds)", 3), ("threads", 4)]
     w, ph, left, top = 900, 170, 70, 40
     h = top + len(panels) * (ph + 40) + 20
     tmax = max(s[0] for s in samples) or 1
@@ -362,7 +420,7 @@ def main():
 
     counters = Counters(server.pid, os.path.join(work, "counters.csv"))
     probe = Probe(serve_port, ca)
-    samples = []  # (t, rss, gc, handles, threads)
+    samples = []  # (t, rss, gc heap, handles, threads, gc committed, gen0, gen1, gen2, rss anonymous, rss in malloc, rss mapped)
     hey_out = open(os.path.join(work, "hey.txt"), "w")
     hey = run_hey(serve_port, int(a.duration), a.hey_rate, 4, hey_out)
     wrk_runs = []
@@ -378,8 +436,7 @@ def main():
             if server.poll() is not None:
                 raise RuntimeError(f"serve exited with {server.returncode}")
             if now >= next_sample:
-                rss, threads, handles = sample_proc(server.pid)
-                samples.append((now - t0, rss, counters.latest_gc_heap_mb(), handles, threads))
+                samples.append(take_sample(server.pid, counters, now - t0))
                 probe.run()
                 next_sample += 5
             if now >= next_rotate:
@@ -410,8 +467,7 @@ def main():
             wrk_proc[0].wait(timeout=60)
             wrk_proc[1].seek(0)
             wrk_runs.append(parse_wrk(wrk_proc[1].read()))
-        rss, threads, handles = sample_proc(server.pid)
-        samples.append((time.time() - t0, rss, counters.latest_gc_heap_mb(), handles, threads))
+        samples.append(take_sample(server.pid, counters, time.time() - t0))
     finally:
         stop_all()
         proxy.shutdown()
@@ -444,9 +500,14 @@ def main():
     base_name = os.path.join(a.out, f"soak-{stamp}")
     with open(base_name + ".csv", "w", newline="") as f:
         wcsv = csv.writer(f)
-        wcsv.writerow(["seconds", "rss_mb", "gc_heap_mb", "handles", "threads"])
+        wcsv.writerow(["seconds", "rss_mb", "gc_heap_mb", "handles", "threads", "gc_committed_mb", "gen0", "gen1", "gen2",
+                       "rss_anon_mb", "rss_malloc_mb", "rss_mapped_mb"])
+
+        def cell(v, fmt):
+            return "" if v is None else format(v, fmt)
         for s in samples:
-            wcsv.writerow([f"{s[0]:.1f}", f"{s[1]:.1f}", "" if s[2] is None else f"{s[2]:.2f}", s[3], s[4]])
+            wcsv.writerow([f"{s[0]:.1f}", f"{s[1]:.1f}", cell(s[2], ".2f"), s[3], s[4], cell(s[5], ".1f"), cell(s[6], "d"),
+                           cell(s[7], "d"), cell(s[8], "d"), cell(s[9], ".1f"), cell(s[10], ".1f"), cell(s[11], ".1f")])
     svg_chart(samples, warmup, base_name + ".svg", f"rawtls serve soak, {elapsed / 60:.1f} min, {stamp} UTC")
     lines = [
         f"# Soak: rawtls serve, {elapsed / 60:.1f} minutes ({stamp} UTC)",
@@ -485,8 +546,8 @@ def main():
         "",
         f"- warm-up: first {warmup:.0f} s excluded; baseline RSS = median of the first minute after it: {base:.1f} MB",
         f"- RSS after warm-up: min {rss_min:.1f} MB, max {rss_max:.1f} MB, largest deviation from the baseline {within:.1f} % (rule: at most 10 %)",
-        (f"- GC heap after warm-up (dotnet-counters): min {min(gc_post):.1f} MB, max {max(gc_post):.1f} MB, last {gc_post[-1]:.1f} MB"
-         if gc_post else "- GC heap: not sampled (dotnet-counters not installed)"),
+        gc_line(post),
+        rss_split_line(post),
         f"- handles after warm-up: min {min(s[3] for s in post)}, max {max(s[3] for s in post)}; "
         f"threads: min {min(s[4] for s in post)}, max {max(s[4] for s in post)}",
         f"- samples: every 5 s, {len(samples)} in all (soak-{stamp}.csv)",
@@ -497,6 +558,32 @@ def main():
         f.write("\n".join(lines))
     log(f"report: {base_name}.md ({'PASS' if passed else 'FAIL'})")
     return 0 if passed else 1
+
+
+def gc_line(post):
+    heap = [p[2] for p in post if p[2] is not None]
+    if not heap:
+        return "- GC heap: not sampled (dotnet-counters not installed)"
+    committed = [p[5] for p in post if p[5] is not None]
+    gens = [p for p in post if p[6] is not None]
+    runs = ""
+    if len(gens) >= 2:
+        runs = (f"; collections during the measurement: gen0 {gens[-1][6] - gens[0][6]}, gen1 {gens[-1][7] - gens[0][7]}, "
+                f"gen2 {gens[-1][8] - gens[0][8]} (the heap size only moves when one runs)")
+    return (f"- GC heap after warm-up (dotnet-counters, size after the last collection): min {min(heap):.1f} MB, "
+            f"max {max(heap):.1f} MB, last {heap[-1]:.1f} MB"
+            + (f"; GC committed: min {min(committed):.1f} MB, max {max(committed):.1f} MB" if committed else "") + runs)
+
+
+def rss_split_line(post):
+    split = [p for p in post if p[9] is not None]
+    if len(split) < 2:
+        return "- RSS by owner: not sampled"
+    first, last = split[0], split[-1]
+    parts = []
+    for label, i in (("anonymous (GC heap, stacks, large mallocs)", 9), ("glibc malloc arenas", 10), ("mapped files and JIT code", 11)):
+        parts.append(f"{label} {first[i]:.1f} -> {last[i]:.1f} MB (max {max(p[i] for p in split):.1f})")
+    return "- RSS by owner (/proc/PID/smaps), start -> end of the measurement: " + "; ".join(parts)
 
 
 def shutil_rm(path):

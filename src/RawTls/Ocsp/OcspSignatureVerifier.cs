@@ -26,8 +26,9 @@ internal static class OcspSignatureVerifier
             var algorithm = AlgorithmIdentifier.GetInstance(algorithmIdentifier.ToArray());
             calculator = new Asn1VerifierFactory(algorithm, key).CreateCalculator();
         }
-        catch (SecurityUtilityException)
+        catch (Exception ex) when (ex is SecurityUtilityException or InvalidOperationException)
         {
+            // Unknown algorithm, or parameters that do not decode (an RSASSA-PSS field with the wrong tagging).
             return null;
         }
         catch (Exception ex) when (ex is GeneralSecurityException or ArgumentException or InvalidCastException)
@@ -45,7 +46,7 @@ internal static class OcspSignatureVerifier
 
             return calculator.GetResult().IsVerified(signature);
         }
-        catch (Exception ex) when (ex is CryptoException or InvalidCastException or ArgumentException)
+        catch (Exception ex) when (ex is CryptoException or InvalidCastException or ArgumentException or InvalidOperationException)
         {
             return false;
         }

@@ -19,6 +19,9 @@ internal static class FuzzHarness
 
     public static int Seconds => int.TryParse(Environment.GetEnvironmentVariable("RAWTLS_FUZZ_SECONDS"), CultureInfo.InvariantCulture, out int s) && s > 0 ? s : 2;
 
+    /// <summary>True in the long mode (RAWTLS_FUZZ_SECONDS set): only the time budget bounds a target, not <see cref="FuzzLimits.MaxInputs"/>.</summary>
+    public static bool LongMode => Environment.GetEnvironmentVariable("RAWTLS_FUZZ_SECONDS") is { Length: > 0 };
+
     /// <summary>Runs <paramref name="check"/> over regression inputs and generated ones; returns the number of inputs run.</summary>
     public static long Run(string target, Gen<byte[]> gen, Action<byte[]> check, FuzzLimits? limits = null)
     {
@@ -40,7 +43,7 @@ internal static class FuzzHarness
                 }
 
                 var pcg = new PCG(StableHash(target), seed);
-                long maxInputs = limits.MaxInputs > 0 ? limits.MaxInputs : long.MaxValue;
+                long maxInputs = limits.MaxInputs > 0 && !LongMode ? limits.MaxInputs : long.MaxValue;
                 while (budget.Elapsed < TimeSpan.FromSeconds(Seconds) && state.Count - state.Regressions < maxInputs)
                 {
                     RunOne(state, gen.Generate(pcg, null, out _), check, limits);
@@ -201,7 +204,7 @@ internal sealed record FuzzLimits
     /// <summary>An input still running after this is a hang.</summary>
     public TimeSpan Hang { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>At most this many generated inputs (0: only the time budget bounds the run).</summary>
+    /// <summary>At most this many generated inputs in CI mode (0: only the time budget bounds the run); the long mode runs for its time.</summary>
     public long MaxInputs { get; init; }
 }
 

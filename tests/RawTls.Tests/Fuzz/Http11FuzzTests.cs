@@ -103,32 +103,33 @@ public partial class Http11FuzzTests
     public async Task Mutated_requests_over_TLS_end_in_a_close_never_a_hang()
     {
         await using TestServer server = await TestServerFactory.StartAsync(handler: static c => new ValueTask(Http11Responder.RunAsync(c.Transport, s_options, c.ServerStopping)));
-        var inputs = new List<byte[]>();
-        FuzzHarness.Run("http11-tls", Mutator.Text([.. SeedTexts.Select(Http11ParserTests.Bytes)], Tokens), inputs.Add, new FuzzLimits { MaxInputs = 40 });
-        foreach (byte[] input in inputs)
-        {
-            await using TlsClient client = await TestServerFactory.ConnectTlsAsync(server.EndPoint);
-            await client.Ssl.WriteAsync(input);
-            await client.Ssl.ShutdownAsync(); // close_notify: the request stream ends here
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            var received = new MemoryStream();
-            byte[] buffer = new byte[4096];
-            try
-            {
-                int n;
-                while ((n = await client.Ssl.ReadAsync(buffer, cts.Token)) > 0)
-                {
-                    received.Write(buffer, 0, n);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"no close within 10 s after a {input.Length}-byte request stream: {Convert.ToHexString(input.AsSpan(0, Math.Min(64, input.Length)))}");
-            }
+        // Each input is one real TLS connection, inside the harness (its watchdog catches a hang).
+        FuzzHarness.Run("http11-tls", Mutator.Text([.. SeedTexts.Select(Http11ParserTests.Bytes)], Tokens), input => ExchangeAsync(server, input).GetAwaiter().GetResult(), new FuzzLimits { MaxInputs = 40, SlowInput = TimeSpan.FromSeconds(1) });
+    }
 
-            string output = Encoding.Latin1.GetString(received.ToArray());
-            AssertWellFormed(output, closed: output.Contains("Connection: close", StringComparison.Ordinal));
+    private static async Task ExchangeAsync(TestServer server, byte[] input)
+    {
+        await using TlsClient client = await TestServerFactory.ConnectTlsAsync(server.EndPoint);
+        await client.Ssl.WriteAsync(input);
+        await client.Ssl.ShutdownAsync(); // close_notify: the request stream ends here
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = new MemoryStream();
+        byte[] buffer = new byte[4096];
+        try
+        {
+            int n;
+            while ((n = await client.Ssl.ReadAsync(buffer, cts.Token)) > 0)
+            {
+                received.Write(buffer, 0, n);
+            }
         }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"no close within 10 s after a {input.Length}-byte request stream: {Convert.ToHexString(input.AsSpan(0, Math.Min(64, input.Length)))}");
+        }
+
+        string output = Encoding.Latin1.GetString(received.ToArray());
+        AssertWellFormed(output, closed: output.Contains("Connection: close", StringComparison.Ordinal));
     }
 
     private static void AssertWellFormed(string output, bool closed)

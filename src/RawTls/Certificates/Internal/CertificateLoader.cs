@@ -94,8 +94,11 @@ internal static class CertificateLoader
             bcCert.Verify(bcIssuer.GetPublicKey());
             return true;
         }
-        catch (Exception ex) when (ex is Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Security.InvalidKeyException or CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Security.InvalidKeyException
+            or Org.BouncyCastle.Security.SecurityUtilityException or Org.BouncyCastle.Crypto.CryptoException or InvalidOperationException or IOException
+            or CryptographicException or ArgumentException)
         {
+            // Includes an issuer key that does not decode or of an algorithm nobody knows: it signed nothing we can check.
             return false;
         }
     }

@@ -21,6 +21,7 @@ internal sealed class CertificateReloader : IAsyncDisposable
     private readonly CertificateExpiryMonitor _expiry;
     private readonly Action _namesChanged;
     private readonly CertificateFileWatcher? _watcher;
+    private readonly RetiredCertificates _retired;
     private volatile bool _disposing;
 
     public CertificateReloader(IReadOnlyList<CertificateSlot> slots, SemaphoreSlim gate, CertificateFactory factory, CertificateSetOptions options, CertificateLog log, CertificateExpiryMonitor expiry, Action namesChanged)
@@ -32,12 +33,16 @@ internal sealed class CertificateReloader : IAsyncDisposable
         _log = log;
         _expiry = expiry;
         _namesChanged = namesChanged;
+        _retired = new RetiredCertificates(options.TimeProvider);
         List<string> watched = [.. slots.Where(s => s.Watched).SelectMany(s => s.Source.Files)];
         if (watched.Count > 0)
         {
             _watcher = new CertificateFileWatcher(watched, options.Reload.Debounce, options.Reload.PollInterval, AnyStampChanged, OnFilesQuiet, log);
         }
     }
+
+    /// <summary>Collections run to release replaced certificates (for tests).</summary>
+    public long RetirementCollections => _retired.Collections;
 
     public async Task<IReadOnlyList<CertificateReloadStatus>> ReloadAllAsync(CancellationToken cancellationToken)
     {
@@ -235,6 +240,7 @@ internal sealed class CertificateReloader : IAsyncDisposable
             await previous.DisposeAsync().ConfigureAwait(false);
         }
 
+        _retired.Retired();
         return status;
     }
 
@@ -252,5 +258,6 @@ internal sealed class CertificateReloader : IAsyncDisposable
         _watcher?.Dispose();
         await _gate.WaitAsync().ConfigureAwait(false); // let a reload in progress finish (bounded by its staple wait)
         _gate.Release();
+        _retired.Dispose();
     }
 }

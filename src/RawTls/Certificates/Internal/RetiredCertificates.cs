@@ -1,0 +1,35 @@
+namespace RawTls.Certificates;
+
+/// <summary>
+/// Releases what a reload replaced. The old leaf's <see cref="System.Net.Security.SslStreamCertificateContext"/>s, its
+/// certificates, keys and chain hold native OpenSSL memory that only their finalizers free, and they cannot be disposed
+/// here: open connections and handlers may still hold the context. A server heap is small and mostly long-lived, so a
+/// full collection may not come for hours and that native memory accumulates with every rotation (about 1 MB each in
+/// the soak). One collection a grace period after the last reload lets the finalizers free whatever nobody holds any
+/// more; whatever is still in use stays. Rotations are rare, the heap is a few MB: the pause is milliseconds.
+/// </summary>
+internal sealed class RetiredCertificates : IDisposable
+{
+    /// <summary>Time for handshakes that read the old publication and for the old stapler's last work to end.</summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(15);
+
+    private readonly ITimer _timer;
+    private long _collections;
+
+    public RetiredCertificates(TimeProvider time) =>
+        _timer = time.CreateTimer(static s => ((RetiredCertificates)s!).Collect(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+    /// <summary>Collections run so far (for tests).</summary>
+    public long Collections => Interlocked.Read(ref _collections);
+
+    /// <summary>A certificate was replaced: collect once <see cref="Grace"/> after the latest replacement.</summary>
+    public void Retired() => _timer.Change(Grace, Timeout.InfiniteTimeSpan);
+
+    private void Collect()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+        Interlocked.Increment(ref _collections);
+    }
+
+    public void Dispose() => _timer.Dispose();
+}
