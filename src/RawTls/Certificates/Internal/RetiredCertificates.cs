@@ -6,7 +6,7 @@ namespace RawTls.Certificates;
 /// here: open connections and handlers may still hold the context. A server heap is small and mostly long-lived, so a
 /// full collection may not come for hours and that native memory accumulates with every rotation (about 1 MB each in
 /// the soak). One collection a grace period after the last reload lets the finalizers free whatever nobody holds any
-/// more; whatever is still in use stays. Rotations are rare, the heap is a few MB: the pause is milliseconds.
+/// more; whatever is still in use stays. Rotations are rare and the heap is small (about 5 MB in the soak).
 /// </summary>
 internal sealed class RetiredCertificates : IDisposable
 {

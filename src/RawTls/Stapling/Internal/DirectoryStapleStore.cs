@@ -150,8 +150,7 @@ internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeP
 
     /// <summary>The lock is held by another handle (EWOULDBLOCK from flock on Unix; ERROR_SHARING_VIOLATION on Windows).</summary>
     private static bool IsSharingViolation(IOException ex) =>
-        ex is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException
-        && (OperatingSystem.IsWindows() ? (ex.HResult & 0xFFFF) is 32 or 33 : ex.HResult is 11 or 35);
+        OperatingSystem.IsWindows() ? (ex.HResult & 0xFFFF) is 32 or 33 : ex.HResult is 11 or 35;
 
     private static (string? Owner, DateTimeOffset Expires) ReadLease(string path)
     {
@@ -165,10 +164,10 @@ internal sealed class DirectoryStapleStore(string directory, int maxBytes, TimeP
         }
         catch (FileNotFoundException)
         {
-            return (null, DateTimeOffset.MinValue); // free
+            // no lease
         }
 
-        return (null, DateTimeOffset.MinValue); // unreadable junk: free (leases are written whole, in one rename)
+        return (null, DateTimeOffset.MinValue); // none, or junk: free (leases are written whole, in one rename)
     }
 
     private static void WriteOwn(string path, string owner, DateTimeOffset expires)

@@ -8,6 +8,5 @@ namespace RawTls.Stapling.Internal;
 internal readonly record struct RefreshDecision(StapleAction Action, RefreshState State, bool FetchNow, string? Rejected)
 {
     /// <summary>When the stapler's timer should fire: the next fetch, or the held staple's drop if that comes first.</summary>
-    public DateTimeOffset WakeAt(RefreshSettings settings) =>
-        State.Held is { } held && RefreshPolicy.DropAt(held, settings) < State.NextFetch ? RefreshPolicy.DropAt(held, settings) : State.NextFetch;
+    public DateTimeOffset WakeAt(RefreshSettings settings) => State.WakeAt(settings);
 }

@@ -18,4 +18,8 @@ internal readonly record struct RefreshState(
     DateTimeOffset NextFetch)
 {
     public static RefreshState Initial(DateTimeOffset now) => new(null, false, 0, null, null, now);
+
+    /// <summary>When the stapler's timer should fire: the next fetch, or the held staple's drop if that comes first.</summary>
+    public DateTimeOffset WakeAt(RefreshSettings settings) =>
+        Held is { } held && RefreshPolicy.DropAt(held, settings) < NextFetch ? RefreshPolicy.DropAt(held, settings) : NextFetch;
 }

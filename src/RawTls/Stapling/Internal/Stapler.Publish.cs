@@ -92,8 +92,9 @@ internal sealed partial class Stapler
             return;
         }
 
-        DateTimeOffset? drop = _state.Held is { } held ? RefreshPolicy.DropAt(held, _services.Refresh) : null;
-        DateTimeOffset? wake = _inFlight ? drop : drop < _state.NextFetch ? drop : _state.NextFetch;
+        DateTimeOffset? wake = !_inFlight ? _state.WakeAt(_services.Refresh)
+            : _state.Held is { } held ? RefreshPolicy.DropAt(held, _services.Refresh)
+            : null;
         _timerForFetch = !_inFlight && wake == _state.NextFetch;
         _armedAt = _services.Time.GetTimestamp();
         if (wake is not { } at)
@@ -107,8 +108,11 @@ internal sealed partial class Stapler
         TimeSpan delay = at - now;
         _armedFor = delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
         _wakeAt = at;
-        _timer.Change(_armedFor < WallClockCheck ? _armedFor : WallClockCheck, Timeout.InfiniteTimeSpan);
+        SetTimer(_armedFor);
     }
+
+    /// <summary>Sets the timer for <paramref name="due"/>, but at most <see cref="WallClockCheck"/> ahead.</summary>
+    private void SetTimer(TimeSpan due) => _timer.Change(due < WallClockCheck ? due : WallClockCheck, Timeout.InfiniteTimeSpan);
 
     private void Publish(OcspStaple? staple, SslStreamCertificateContext? runtimeContext)
     {

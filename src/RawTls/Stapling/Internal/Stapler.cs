@@ -166,7 +166,7 @@ internal sealed partial class Stapler : IAsyncDisposable
             bool due = left <= TimeSpan.Zero || now >= _wakeAt;
             if (!due && (_state.Held is not { } held || RefreshPolicy.Servable(held, now, _services.Refresh)))
             {
-                _timer.Change(left < WallClockCheck ? left : WallClockCheck, Timeout.InfiniteTimeSpan);
+                SetTimer(left);
                 return;
             }
 
