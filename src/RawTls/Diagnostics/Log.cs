@@ -32,4 +32,10 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Information, "Serving certificate {Subject} (serial {Serial}, expires {NotAfter:u}) for {Names}")]
     public static partial void ServingCertificate(ILogger logger, string subject, string serial, DateTime notAfter, string names);
+
+    [LoggerMessage(20, LogLevel.Warning, "Handlers held an I/O thread for over {StallMilliseconds} ms {Count} times in the last {Seconds:0.#} s; another thread took over each time. A handler that blocks (locks, Task.Wait, synchronous I/O) should offload that work")]
+    public static partial void HandlerStalledIoThread(ILogger logger, long count, long stallMilliseconds, double seconds);
+
+    [LoggerMessage(21, LogLevel.Information, "The epoll transport is unavailable ({Problem}): connections use the runtime's socket engine")]
+    public static partial void EpollUnavailable(ILogger logger, string problem);
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using RawTls.Diagnostics;
 using RawTls.Server.Internal;
+using RawTls.Server.Internal.Epoll;
 
 namespace RawTls.Server;
 
@@ -47,16 +48,16 @@ public sealed partial class TlsServer
             return;
         }
 
-        if (!_streamPool.TryDequeue(out SocketStream? stream))
+        if (!_streamPool.TryDequeue(out TransportStream? stream))
         {
-            stream = new SocketStream();
+            stream = _epoll is null ? new SocketStream() : new EpollSocketStream();
         }
         else
         {
             Interlocked.Decrement(ref _pooledStreams);
         }
 
-        var connection = new TlsServerConnection(this, socket, stream, acceptedAt, _inlineHandshakes);
+        var connection = new TlsServerConnection(this, socket, stream, acceptedAt, _epoll is null && _inlineHandshakes);
         if (!_table.TryAdd(connection, out int slot))
         {
             Interlocked.Decrement(ref _handshaking);
@@ -70,7 +71,17 @@ public sealed partial class TlsServer
         connection.ProxySettings = proxy;
         socket.NoDelay = true;
         Metrics.ConnectionAccepted();
-        if (_inlineHandshakes)
+        if (_epoll is not null)
+        {
+            // The connection's code runs on an epoll loop from its first byte on; never here, on the accept thread.
+            var epollStream = (EpollSocketStream)stream;
+            connection.StartOnFirstData(epollStream);
+            if (!_epoll.Register(epollStream, slot))
+            {
+                connection.Abort(HandshakeFailureReason.Other);
+            }
+        }
+        else if (_inlineHandshakes)
         {
             // Runs to the ClientHello wait and returns; the handshake continues on the engine's thread when it arrives.
             RuntimeSocketAdapter.SetInline(socket, true);
@@ -127,7 +138,7 @@ public sealed partial class TlsServer
 
     internal void OnHandlerFailed(TlsServerConnection connection, Exception ex) => Log.HandlerFailed(_logger, connection.Id, ex);
 
-    internal void ConnectionFinished(TlsServerConnection connection, SocketStream stream)
+    internal void ConnectionFinished(TlsServerConnection connection, TransportStream stream)
     {
         bool reusable = stream.Reusable; // read before Detach: a cancelled wait's receive may still be in the socket
         stream.Detach();
@@ -140,6 +151,7 @@ public sealed partial class TlsServer
             stream.DisposeArgs();
         }
 
+        _epoll?.Unregister(connection.Slot);
         _table.Remove(connection.Slot);
         Metrics.ConnectionClosed();
         if (_table.Count == 0)
@@ -148,7 +160,7 @@ public sealed partial class TlsServer
         }
     }
 
-    private void ReturnStream(SocketStream stream)
+    private void ReturnStream(TransportStream stream)
     {
         if (Interlocked.Increment(ref _pooledStreams) <= MaxPooledStreams)
         {

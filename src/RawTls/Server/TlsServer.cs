@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RawTls.Certificates;
 using RawTls.Diagnostics;
 using RawTls.Server.Internal;
+using RawTls.Server.Internal.Epoll;
 
 namespace RawTls.Server;
 
@@ -36,7 +37,7 @@ public sealed partial class TlsServer : IAsyncDisposable
     private TlsServerOptions _options; // the caller's until StartAsync, then the validated copy
     private readonly ILogger _logger;
     private readonly ConnectionTable<TlsServerConnection> _table;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<SocketStream> _streamPool = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TransportStream> _streamPool = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Socket> _listeners = [];
     private readonly List<ProxyProtocolSettings?> _listenerProxies = [];
@@ -44,6 +45,7 @@ public sealed partial class TlsServer : IAsyncDisposable
     private readonly long _handshakeTimeoutMs;
     private readonly RefusalLog _refusals = new(Environment.TickCount64);
     private bool _inlineHandshakes;
+    private EpollTransport? _epoll;
     private CertificateSet? _certificates;
     private ITimer? _heartbeat;
     private TaskCompletionSource? _drained;
@@ -110,11 +112,14 @@ public sealed partial class TlsServer : IAsyncDisposable
 
     internal CancellationToken StoppingToken => _stopping.Token;
 
-    /// <summary>Whether accept and handshakes run on the socket engine's thread (decided in <see cref="StartAsync"/>).</summary>
+    /// <summary>The epoll transport, when it runs this server's connections (decided in <see cref="StartAsync"/>).</summary>
+    internal EpollTransport? Epoll => _epoll;
+
+    /// <summary>Whether accept (and, without epoll, handshakes) run on the socket engine's thread.</summary>
     internal bool InlineHandshakes => _inlineHandshakes;
 
-    /// <summary>Whether handler code runs there too (<see cref="TlsServerOptions.UnsafeInlineHandlers"/>).</summary>
-    internal bool InlineHandlers => _inlineHandshakes && _options.UnsafeInlineHandlers;
+    /// <summary>Whether handler code runs on the socket engine's thread too (<see cref="TlsServerOptions.UnsafeInlineHandlers"/>; runtime transport only).</summary>
+    internal bool InlineHandlers => _epoll is null && _inlineHandshakes && _options.UnsafeInlineHandlers;
 
     /// <summary>
     /// Loads the certificates, obtains their first OCSP staples (bounded wait), binds the listeners and
@@ -186,6 +191,7 @@ public sealed partial class TlsServer : IAsyncDisposable
         }
 
         LocalEndPoints = bound;
+        _epoll = CreateEpollTransport();
         // A tenth of the shortest enabled timeout, so a deadline is enforced within 10 % of it (and a disabled
         // handshake timeout does not make the scan run every 50 ms).
         long idleMs = _options.IdleTimeout <= TimeSpan.Zero || _options.IdleTimeout == Timeout.InfiniteTimeSpan ? 0 : (long)_options.IdleTimeout.TotalMilliseconds;
@@ -278,6 +284,7 @@ public sealed partial class TlsServer : IAsyncDisposable
         }
 
         _heartbeat?.Dispose();
+        _epoll?.Dispose(); // its threads leave at their next wake-up, a blocked handler's when it returns
         if (_certificates is not null)
         {
             await _certificates.DisposeAsync().ConfigureAwait(false);
@@ -305,6 +312,25 @@ public sealed partial class TlsServer : IAsyncDisposable
 
         _stopping.Dispose();
         Metrics.Dispose();
+    }
+
+    private EpollTransport? CreateEpollTransport()
+    {
+        (bool ok, string? problem) = _options.SimulateEpollUnavailable ? (false, "simulated: disabled for testing") : EpollCheck.Result;
+        if (ok)
+        {
+            try
+            {
+                return new EpollTransport(_options.MaxConcurrentConnections, Environment.ProcessorCount, _logger);
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                problem = ex.Message;
+            }
+        }
+
+        Log.EpollUnavailable(_logger, problem ?? "unknown");
+        return null;
     }
 
     private SslServerAuthenticationOptions CreateTemplate() => new()

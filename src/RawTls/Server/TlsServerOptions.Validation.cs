@@ -46,6 +46,7 @@ public sealed partial class TlsServerOptions
             TimeProvider = TimeProvider,
             UnsafeInlineHandlers = UnsafeInlineHandlers,
             SimulateInlineUnavailable = SimulateInlineUnavailable,
+            SimulateEpollUnavailable = SimulateEpollUnavailable,
         };
         foreach (var endPoint in EndPoints)
         {

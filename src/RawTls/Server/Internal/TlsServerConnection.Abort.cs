@@ -26,6 +26,7 @@ internal sealed partial class TlsServerConnection
         }
 
         _socket.Dispose();
+        _stream.OnAborted();
         try
         {
             Volatile.Read(ref _closedCts)?.Cancel();

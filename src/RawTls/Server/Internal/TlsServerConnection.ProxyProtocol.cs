@@ -22,7 +22,19 @@ internal sealed partial class TlsServerConnection
     public ProxyProtocolSettings? ProxySettings
     {
         get => _proxySettings;
-        set => _proxySettings = value;
+        set
+        {
+            _proxySettings = value;
+            if (value is not null)
+            {
+                // A balancer sends its header at once: the header's own (shorter) deadline applies from accept on.
+                long deadline = Environment.TickCount64 + value.TimeoutMilliseconds;
+                if (_deadline == 0 || deadline < _deadline)
+                {
+                    _deadline = deadline;
+                }
+            }
+        }
     }
 
     public override EndPoint? ProxyEndPoint => _proxyEndPoint;
@@ -50,7 +62,7 @@ internal sealed partial class TlsServerConnection
             int have = 0;
             while (true)
             {
-                int peeked = await _socket.ReceiveAsync(buffer.AsMemory(have, settings.MaxBytes - have), SocketFlags.Peek).ConfigureAwait(false);
+                int peeked = await _stream.ReceiveAsync(buffer.AsMemory(have, settings.MaxBytes - have), SocketFlags.Peek).ConfigureAwait(false);
                 if (peeked == 0)
                 {
                     reason = ProxyRejectReason.Truncated;
@@ -100,7 +112,7 @@ internal sealed partial class TlsServerConnection
     {
         while (count > 0)
         {
-            int n = await _socket.ReceiveAsync(buffer.AsMemory(offset, count), SocketFlags.None).ConfigureAwait(false);
+            int n = await _stream.ReceiveAsync(buffer.AsMemory(offset, count), SocketFlags.None).ConfigureAwait(false);
             if (n == 0)
             {
                 throw new IOException("The connection closed inside the PROXY header.");

@@ -23,7 +23,7 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
 
     private readonly TlsServer _server;
     private readonly Socket _socket;
-    private readonly SocketStream _stream;
+    private readonly TransportStream _stream;
     private readonly long _id;
     private readonly long _acceptedAt;
     private int _slot = -1;
@@ -40,7 +40,7 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
     private long _deadline;
     private int _abortReason; // 0 = not aborted, else (int)HandshakeFailureReason + 1
 
-    public TlsServerConnection(TlsServer server, Socket socket, SocketStream stream, long acceptedAt, bool inlineHandshake)
+    public TlsServerConnection(TlsServer server, Socket socket, TransportStream stream, long acceptedAt, bool inlineHandshake)
     {
         _server = server;
         _inlineHandshake = inlineHandshake;
@@ -48,6 +48,7 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
         _stream = stream;
         _acceptedAt = acceptedAt;
         _id = Interlocked.Increment(ref s_lastId);
+        _deadline = server.HandshakeDeadline(); // from accept on: a client that never sends is timed out too
         stream.Attach(socket);
     }
 
@@ -108,8 +109,17 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
 
     public override void Abort() => Abort(HandshakeFailureReason.Other);
 
-    /// <summary>The fallback path: accept and handshakes run on the thread pool, so a connection starts as a work item.</summary>
+    /// <summary>On the fallback path (and when the first bytes beat the epoll registration) a connection starts as a work item.</summary>
     void IThreadPoolWorkItem.Execute() => Start();
+
+    /// <summary>The epoll transport's start: on its loop's thread at the first bytes, or on the pool if they are already here.</summary>
+    public void StartOnFirstData(Epoll.EpollSocketStream stream)
+    {
+        if (!stream.TryStartOnFirstData(static s => ((TlsServerConnection)s!).Start(), this))
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
 
     /// <summary>
     /// Runs the connection to its end. The pooled state machine box goes back to the pool only when someone calls
