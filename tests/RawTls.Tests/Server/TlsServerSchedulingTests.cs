@@ -12,9 +12,10 @@ using static RawTls.Tests.Infrastructure.TestServerFactory;
 namespace RawTls.Tests.Server;
 
 /// <summary>
-/// Where connection work runs: accept and handshakes on the socket engine's thread when the runtime switch works,
-/// handler code on the thread pool unless a server opts into <see cref="TlsServerOptions.UnsafeInlineHandlers"/>,
-/// and the thread-pool fallback when the switch is missing.
+/// Where connection work runs. On Linux the epoll transport runs each connection's handshake and handler on the loop
+/// thread that saw its event. Without it (another OS, or a failed startup check) the runtime's socket engine does:
+/// accept and handshakes on its thread when the runtime switch works, handler code on the thread pool unless a server
+/// opts into <see cref="TlsServerOptions.UnsafeInlineHandlers"/>, and everything on the pool without the switch.
 /// </summary>
 public class TlsServerSchedulingTests
 {
@@ -33,14 +34,40 @@ public class TlsServerSchedulingTests
     }
 
     [Fact]
-    public async Task Default_server_inlines_handshakes_where_the_policy_says_and_runs_handlers_on_the_pool()
+    public void The_epoll_check_passes_on_linux_and_only_there()
+    {
+        (bool ok, string? problem) = RawTls.Server.Internal.Epoll.EpollCheck.Result;
+        Assert.Equal(OperatingSystem.IsLinux(), ok);
+        Assert.True(ok || problem is not null);
+    }
+
+    [Fact]
+    public async Task Default_server_on_linux_runs_the_handler_on_its_epoll_loop_thread()
+    {
+        var thread = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await StartAsync(handler: async connection =>
+        {
+            thread.TrySetResult(Thread.CurrentThread.IsThreadPoolThread ? "pool" : Thread.CurrentThread.Name);
+            await EchoHandler(connection);
+        });
+        Assert.Equal(OperatingSystem.IsLinux(), server.Server.Epoll is not null);
+        Assert.False(server.Server.InlineHandlers);
+        await AssertEchoRoundTripAsync(server);
+        string? ranOn = await thread.Task.WaitAsync(DefaultWait);
+        Assert.Equal(OperatingSystem.IsLinux() ? "RawTls I/O" : "pool", ranOn);
+        await server.AssertNoActiveConnectionsAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_transport_inlines_handshakes_where_the_policy_says_and_runs_handlers_on_the_pool()
     {
         var onPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await StartAsync(handler: async connection =>
+        await using var server = await StartAsync(o => o.SimulateEpollUnavailable = true, async connection =>
         {
             onPool.TrySetResult(Thread.CurrentThread.IsThreadPoolThread);
             await EchoHandler(connection);
         });
+        Assert.Null(server.Server.Epoll);
         bool expected = InlinePolicy.InlineHandshakes(OperatingSystem.IsLinux(), ClientCertificateMode.NoCertificate, Environment.ProcessorCount, InlinePolicy.SocketEngines());
         Assert.Equal(expected, server.Server.InlineHandshakes);
         Assert.False(server.Server.InlineHandlers);
@@ -49,10 +76,10 @@ public class TlsServerSchedulingTests
     }
 
     [Fact]
-    public async Task Unsafe_inline_handlers_run_on_the_socket_engine_thread()
+    public async Task Unsafe_inline_handlers_run_on_the_socket_engine_thread_of_the_runtime_transport()
     {
         var onPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await StartAsync(o => o.UnsafeInlineHandlers = true, async connection =>
+        await using var server = await StartAsync(o => { o.SimulateEpollUnavailable = true; o.UnsafeInlineHandlers = true; }, async connection =>
         {
             onPool.TrySetResult(Thread.CurrentThread.IsThreadPoolThread);
             await EchoHandler(connection);
@@ -64,10 +91,10 @@ public class TlsServerSchedulingTests
     }
 
     [Fact]
-    public async Task Without_the_runtime_switch_everything_runs_on_the_pool_and_still_serves()
+    public async Task Without_epoll_and_the_runtime_switch_everything_runs_on_the_pool_and_still_serves()
     {
         var onPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await StartAsync(o => { o.SimulateInlineUnavailable = true; o.UnsafeInlineHandlers = true; }, async connection =>
+        await using var server = await StartAsync(o => { o.SimulateEpollUnavailable = true; o.SimulateInlineUnavailable = true; o.UnsafeInlineHandlers = true; }, async connection =>
         {
             onPool.TrySetResult(Thread.CurrentThread.IsThreadPoolThread);
             await EchoHandler(connection);
@@ -127,13 +154,21 @@ public class TlsServerBlockingHandlerTests
     private static readonly TimeSpan Block = TimeSpan.FromSeconds(2);
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // the thread-pool fallback
-    public async Task A_handler_blocking_its_thread_for_two_seconds_does_not_delay_200_new_connections(bool fallback)
+    [InlineData("epoll")]
+    [InlineData("runtime")] // the runtime's socket engine, handshakes on its thread
+    [InlineData("pool")] // the runtime's socket engine without the inline switch
+    public async Task A_handler_blocking_its_thread_for_two_seconds_does_not_delay_200_new_connections(string transport)
     {
         var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int blockEnded = 0;
-        await using var server = await StartAsync(o => o.SimulateInlineUnavailable = fallback, connection => BlockingOrAnsweringHandler(connection, blocking, () => Volatile.Write(ref blockEnded, 1)));
+        await using var server = await StartAsync(
+            o =>
+            {
+                o.SimulateEpollUnavailable = transport != "epoll";
+                o.SimulateInlineUnavailable = transport == "pool";
+            },
+            connection => BlockingOrAnsweringHandler(connection, blocking, () => Volatile.Write(ref blockEnded, 1)));
+        Assert.Equal(transport == "epoll" && OperatingSystem.IsLinux(), server.Server.Epoll is not null);
 
         var blocker = StartBlocker(server.EndPoint);
         await blocking.Task.WaitAsync(DefaultWait);
@@ -148,6 +183,10 @@ public class TlsServerBlockingHandlerTests
         Assert.True(stillBlocked && all < Block, $"not all ran while the handler was blocked: {figures}"); // else the test proves nothing
         Assert.True(p99 < 100, figures);
         Assert.True(blocker.Join(DefaultWait));
+        if (server.Server.Epoll is { } epoll)
+        {
+            Assert.True(epoll.Rescues >= 1, "the blocked loop thread was never rescued, so the test did not exercise the watchdog");
+        }
     }
 
     [Fact]
@@ -155,7 +194,7 @@ public class TlsServerBlockingHandlerTests
     {
         // The documented trade-off of the option, and proof that the test above can fail.
         var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await StartAsync(o => o.UnsafeInlineHandlers = true, connection => BlockingOrAnsweringHandler(connection, blocking, static () => { }));
+        await using var server = await StartAsync(o => { o.SimulateEpollUnavailable = true; o.UnsafeInlineHandlers = true; }, connection => BlockingOrAnsweringHandler(connection, blocking, static () => { }));
         if (!server.Server.InlineHandlers)
         {
             return; // this machine runs handshakes on the pool (many cores or no runtime switch): nothing inline to stall

@@ -101,12 +101,18 @@ internal sealed class EpollTransport : IDisposable
     {
         long reported = 0;
         long lastReport = Environment.TickCount64;
+        long lastTick = lastReport;
         while (!_stop.Wait(WatchIntervalMilliseconds))
         {
             long now = Environment.TickCount64;
-            foreach (EpollLoop loop in _loops)
+            bool starved = now - lastTick > StallMilliseconds; // the watchdog itself waited for a core: so did the loops
+            lastTick = now;
+            if (!starved)
             {
-                loop.RescueStalled(now, StallMilliseconds);
+                foreach (EpollLoop loop in _loops)
+                {
+                    loop.RescueStalled(now, StallMilliseconds);
+                }
             }
 
             long rescues = Rescues;
