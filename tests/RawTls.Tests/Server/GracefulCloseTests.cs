@@ -73,6 +73,33 @@ public class GracefulCloseTests
     }
 
     [Fact]
+    public async Task A_client_whose_close_notify_and_fin_arrive_together_is_closed_at_once_not_at_the_linger_deadline()
+    {
+        // The server reads the client's close_notify and finds the FIN behind it in the same read: no further
+        // readiness edge will come, so the lingering close must take the EOF now rather than wait for the heartbeat.
+        var clientClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using TestServer server = await TestServerFactory.StartAsync(handler: async c =>
+        {
+            ReadResult request = await c.Transport.Input.ReadAsync();
+            c.Transport.Input.AdvanceTo(request.Buffer.End);
+            await c.Transport.Output.WriteAsync("bye\n"u8.ToArray());
+            await clientClosed.Task; // both the client's alert and its FIN are in the socket before the server lingers
+        });
+
+        await using var client = await TestServerFactory.ConnectTlsAsync(server.EndPoint);
+        await client.Ssl.WriteAsync("hi\n"u8.ToArray());
+        var answer = new byte[4];
+        await client.Ssl.ReadExactlyAsync(answer);
+        await client.Ssl.ShutdownAsync();
+        client.Socket.Shutdown(SocketShutdown.Send);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        clientClosed.SetResult();
+
+        await TestServerFactory.WaitUntilAsync(() => server.Counters.Active == 0, "the connection closed");
+        Assert.True(watch.ElapsedMilliseconds < TlsServerConnectionLinger / 2, $"closed after {watch.ElapsedMilliseconds} ms: it waited for the linger deadline");
+    }
+
+    [Fact]
     public async Task A_client_that_never_stops_sending_is_cut_off_within_the_linger_bound()
     {
         await using TestServer server = await TestServerFactory.StartAsync(handler: static async c =>

@@ -51,12 +51,20 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
     /// <summary>From the loop: what the kernel reported for this socket.</summary>
     public void OnEvents(uint events)
     {
-        if ((events & (EpollInterop.In | EpollInterop.ReadHangUp | EpollInterop.HangUp | EpollInterop.Error)) != 0)
+        if ((events & (EpollInterop.ReadHangUp | EpollInterop.HangUp | EpollInterop.Error)) != 0)
+        {
+            _read.SignalHangUp();
+        }
+        else if ((events & EpollInterop.In) != 0)
         {
             _read.Signal();
         }
 
-        if ((events & (EpollInterop.Out | EpollInterop.HangUp | EpollInterop.Error)) != 0)
+        if ((events & (EpollInterop.HangUp | EpollInterop.Error)) != 0)
+        {
+            _write.SignalHangUp();
+        }
+        else if ((events & EpollInterop.Out) != 0)
         {
             _write.Signal();
         }

@@ -20,6 +20,7 @@ internal sealed class Readiness : IValueTaskSource<int>
     private long _events;     // incremented by the loop for every event of this direction
     private long _drainedAt;  // _events as it was when the socket was last found empty in this direction
     private int _state;
+    private int _hungUp;      // the peer closed (or the socket failed): every wait completes at once from now on
 
     public Readiness() => _core.RunContinuationsAsynchronously = false; // the loop's thread runs the continuation: no hop
 
@@ -29,10 +30,23 @@ internal sealed class Readiness : IValueTaskSource<int>
     /// <summary>The socket was empty (EAGAIN, or a short read) as of <paramref name="snapshot"/>: wait for a newer event.</summary>
     public void MarkDrained(long snapshot) => Volatile.Write(ref _drainedAt, snapshot);
 
-    /// <summary>No event since the socket was last found empty; the next one will come from the loop.</summary>
-    public void Reset() => Volatile.Write(ref _drainedAt, Volatile.Read(ref _events));
+    /// <summary>A new socket: no event since it was last found empty; the next one will come from the loop.</summary>
+    public void Reset()
+    {
+        Volatile.Write(ref _hungUp, 0);
+        Volatile.Write(ref _drainedAt, Volatile.Read(ref _events));
+    }
 
-    private bool MaybeReady => Volatile.Read(ref _events) != Volatile.Read(ref _drainedAt);
+    // After a hang-up no further edge comes, yet the socket stays readable (EOF) or writable (the error): a read
+    // that emptied the data in front of the FIN must not make the next wait sleep.
+    private bool MaybeReady => Volatile.Read(ref _hungUp) != 0 || Volatile.Read(ref _events) != Volatile.Read(ref _drainedAt);
+
+    /// <summary>From the loop: the peer closed its side, or the socket failed; readiness for good.</summary>
+    public void SignalHangUp()
+    {
+        Volatile.Write(ref _hungUp, 1);
+        Signal();
+    }
 
     /// <summary>From the loop (or an abort): new readiness; wakes the waiter, if any, on this thread.</summary>
     public void Signal()
