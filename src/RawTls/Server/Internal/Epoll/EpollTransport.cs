@@ -19,7 +19,7 @@ internal sealed class EpollTransport : IDisposable
 
     private readonly EpollRegistry _registry;
     private readonly EpollLoop[] _loops;
-    private readonly ManualResetEventSlim _stop = new();
+    private volatile bool _stopped;
     private readonly ILogger _logger;
     private int _next;
 
@@ -90,7 +90,7 @@ internal sealed class EpollTransport : IDisposable
 
     public void Dispose()
     {
-        _stop.Set();
+        _stopped = true;
         foreach (EpollLoop loop in _loops)
         {
             loop.Stop();
@@ -102,8 +102,10 @@ internal sealed class EpollTransport : IDisposable
         long reported = 0;
         long lastReport = Environment.TickCount64;
         long lastTick = lastReport;
-        while (!_stop.Wait(WatchIntervalMilliseconds))
+        while (!_stopped)
         {
+            Thread.Sleep(WatchIntervalMilliseconds); // a plain sleep: an event's wait would spin (sched_yield) first, 100 times a second
+
             long now = Environment.TickCount64;
             bool starved = now - lastTick > StallMilliseconds; // the watchdog itself waited for a core: so did the loops
             lastTick = now;
@@ -123,7 +125,5 @@ internal sealed class EpollTransport : IDisposable
                 lastReport = now;
             }
         }
-
-        _stop.Dispose();
     }
 }
