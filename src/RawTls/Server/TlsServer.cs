@@ -166,7 +166,7 @@ public sealed partial class TlsServer : IAsyncDisposable
                     listener.DualMode = true;
                 }
 
-                listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                ListenerSocket.AllowRebindAfterRestart(listener);
                 listener.Bind(endPoint);
                 listener.Listen(_options.ListenBacklog);
                 if (_inlineHandshakes)

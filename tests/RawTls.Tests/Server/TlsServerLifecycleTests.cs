@@ -11,6 +11,28 @@ namespace RawTls.Tests.Server;
 public class TlsServerLifecycleTests
 {
     [Fact]
+    public async Task A_second_server_cannot_bind_a_port_a_running_one_listens_on_but_a_restart_can()
+    {
+        await using var first = await StartAsync();
+        int port = first.EndPoint.Port;
+        var options = new TlsServerOptions().Listen(System.Net.IPAddress.Loopback, port);
+        options.Certificates.Add(RawTls.Certificates.ServerCertificateOptions.FromCertificate(TestPki.SelfSigned("localhost")));
+        options.Stapling.Mode = RawTls.Stapling.StaplingMode.Off;
+        await using (var second = new TlsServer(options, static _ => ValueTask.CompletedTask))
+        {
+            var ex = await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => second.StartAsync());
+            Assert.Equal(System.Net.Sockets.SocketError.AddressAlreadyInUse, ex.SocketErrorCode);
+        }
+
+        // With connections of the first in TIME_WAIT, the port is free again once it stops.
+        await AssertEchoRoundTripAsync(first);
+        await first.DisposeAsync();
+        await using var restarted = new TlsServer(options, static _ => ValueTask.CompletedTask);
+        await restarted.StartAsync();
+        Assert.Equal(port, restarted.LocalEndPoints[0].Port);
+    }
+
+    [Fact]
     public async Task A_stalled_connection_is_closed_at_the_idle_timeout_while_others_are_served()
     {
         await using var server = await StartAsync(o =>
