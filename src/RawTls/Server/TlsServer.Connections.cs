@@ -38,6 +38,21 @@ public sealed partial class TlsServer
         }
     }
 
+    /// <summary>A connection accepted on an epoll loop's thread.</summary>
+    internal void AcceptFromLoop(Socket socket, ProxyProtocolSettings? proxy)
+    {
+        if (Volatile.Read(ref _state) != 2)
+        {
+            socket.Dispose(); // accepted while the listener was closing
+            return;
+        }
+
+        Accept(socket, proxy);
+    }
+
+    /// <summary>An accept on an epoll loop failed (e.g. EMFILE); the loop pauses the listener briefly.</summary>
+    internal void OnAcceptFailed(Socket listener, SocketException ex) => Log.AcceptFailed(_logger, listener.LocalEndPoint!, ex);
+
     private void Accept(Socket socket, ProxyProtocolSettings? proxy)
     {
         long acceptedAt = Stopwatch.GetTimestamp();

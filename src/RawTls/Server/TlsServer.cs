@@ -201,6 +201,11 @@ public sealed partial class TlsServer : IAsyncDisposable
         Volatile.Write(ref _state, 2);
         for (int l = 0; l < _listeners.Count; l++)
         {
+            if (_epoll is not null && _epoll.AddListener(_listeners[l], this, _listenerProxies[l]))
+            {
+                continue; // accepted on the loops themselves
+            }
+
             for (int i = 0; i < Math.Max(1, _options.AcceptLoopsPerEndPoint); i++)
             {
                 _acceptLoops.Add(AcceptLoopAsync(_listeners[l], _listenerProxies[l]));

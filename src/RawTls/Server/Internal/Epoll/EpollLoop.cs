@@ -20,7 +20,11 @@ internal sealed unsafe class EpollLoop
     private readonly EpollRegistry _registry;
     private readonly EpollPoller?[] _pollers;
     private readonly string _name;
+    private const int PauseMilliseconds = 10;
+
     private long _rescues;
+    private int _paused;
+    private long[] _pausedUntil = []; // per listener index: when a paused listener listens again (0: not paused)
     private int _threads;
     private int _waiting;
     private volatile bool _stopping;
@@ -67,12 +71,26 @@ internal sealed unsafe class EpollLoop
     }
 
     /// <summary>Registers a socket, edge-triggered, for <paramref name="events"/> and hang-ups.</summary>
-    public bool Add(Socket socket, int slot, uint generation, uint events) => Control(socket, EpollInterop.Add, slot, generation, events);
+    public bool Add(Socket socket, int slot, uint generation, uint events) => Control(socket, EpollInterop.Add, slot, generation, events, edge: true);
+
+    /// <summary>Registers a listener level-triggered and exclusive: of the loops waiting, one wakes per connection.</summary>
+    public bool AddListener(Socket listener, int index)
+    {
+        if (_pausedUntil.Length <= index)
+        {
+            Array.Resize(ref _pausedUntil, index + 1); // at start, before the listener can report anything
+        }
+
+        return Control(listener, EpollInterop.Add, index, EpollRegistry.ListenerGeneration, EpollInterop.In | EpollInterop.Exclusive, edge: false);
+    }
+
+    /// <summary>Stops reporting a listener (paused after an accept error; added again later).</summary>
+    public void RemoveListener(Socket listener) => Control(listener, EpollInterop.Delete, 0, 0, 0, edge: false);
 
     /// <summary>Changes what a registered socket reports (writes are watched only once a send found it full).</summary>
-    public bool Modify(Socket socket, int slot, uint generation, uint events) => Control(socket, EpollInterop.Modify, slot, generation, events);
+    public bool Modify(Socket socket, int slot, uint generation, uint events) => Control(socket, EpollInterop.Modify, slot, generation, events, edge: true);
 
-    private bool Control(Socket socket, int op, int slot, uint generation, uint events)
+    private bool Control(Socket socket, int op, int slot, uint generation, uint events, bool edge)
     {
         // The reference keeps the descriptor open, so its number cannot be reused by another socket during the call.
         SafeSocketHandle handle = socket.SafeHandle;
@@ -81,7 +99,7 @@ internal sealed unsafe class EpollLoop
         {
             handle.DangerousAddRef(ref added);
             ulong data = ((ulong)generation << 32) | (uint)slot;
-            uint mask = events | EpollInterop.ReadHangUp | EpollInterop.EdgeTriggered;
+            uint mask = edge ? events | EpollInterop.ReadHangUp | EpollInterop.EdgeTriggered : events;
             return EpollInterop.Control(_epfd, op, (int)handle.DangerousGetHandle(), mask, data) == 0;
         }
         catch (ObjectDisposedException)
@@ -201,6 +219,40 @@ internal sealed unsafe class EpollLoop
         }
     }
 
+    /// <summary>An accept failed (EMFILE): stop listening for a while; <see cref="ResumeListeners"/> adds it back.</summary>
+    private void PauseListener(int index)
+    {
+        RemoveListener(_registry.Acceptor(index).Listener);
+        Volatile.Write(ref _pausedUntil[index], Environment.TickCount64 + PauseMilliseconds);
+        Volatile.Write(ref _paused, 1);
+    }
+
+    /// <summary>The watchdog's call: paused listeners whose time is up listen again.</summary>
+    public void ResumeListeners(long now)
+    {
+        if (Volatile.Read(ref _paused) == 0)
+        {
+            return;
+        }
+
+        bool still = false;
+        for (int i = 0; i < _pausedUntil.Length; i++)
+        {
+            long until = Volatile.Read(ref _pausedUntil[i]);
+            if (until != 0 && now >= until)
+            {
+                Volatile.Write(ref _pausedUntil[i], 0);
+                AddListener(_registry.Acceptor(i).Listener, i);
+            }
+            else if (until != 0)
+            {
+                still = true;
+            }
+        }
+
+        Volatile.Write(ref _paused, still ? 1 : 0);
+    }
+
     private bool TryRetire()
     {
         while (true)
@@ -230,7 +282,10 @@ internal sealed unsafe class EpollLoop
             }
 
             poller.StartEvent();
-            _registry.Dispatch((int)(uint)data, (uint)(data >> 32), EpollInterop.EventsAt(events, i));
+            if (!_registry.Dispatch((int)(uint)data, (uint)(data >> 32), EpollInterop.EventsAt(events, i)))
+            {
+                PauseListener((int)(uint)data);
+            }
         }
     }
 }

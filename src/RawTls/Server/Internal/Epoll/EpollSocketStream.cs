@@ -28,7 +28,13 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
     {
         base.Attach(socket);
         socket.Blocking = false; // the runtime's synchronous calls then return WouldBlock instead of waiting
-        Volatile.Write(ref _generation, Interlocked.Increment(ref s_lastGeneration));
+        long generation = Interlocked.Increment(ref s_lastGeneration);
+        if ((uint)generation == EpollRegistry.ListenerGeneration)
+        {
+            generation = Interlocked.Increment(ref s_lastGeneration); // once in 2^32: that value names listeners
+        }
+
+        Volatile.Write(ref _generation, generation);
         _writeWatched = 0;
         _read.Reset(); // registration reports data that is already there as an event
         _write.Reset();

@@ -85,6 +85,27 @@ internal sealed class EpollTransport : IDisposable
         return false;
     }
 
+    /// <summary>Puts a listener on every loop (exclusive wake-ups); false if the kernel refused it anywhere.</summary>
+    public bool AddListener(System.Net.Sockets.Socket listener, TlsServer server, ProxyProtocolSettings? proxy)
+    {
+        int index = _registry.AddAcceptor(new EpollAcceptor(listener, server, proxy));
+        foreach (EpollLoop loop in _loops)
+        {
+            if (!loop.AddListener(listener, index))
+            {
+                foreach (EpollLoop added in _loops)
+                {
+                    added.RemoveListener(listener);
+                }
+
+                listener.Blocking = true;
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The slot's connection finished: later events for it are dropped.</summary>
     public void Unregister(int slot) => _registry.Set(slot, null);
 
@@ -114,6 +135,7 @@ internal sealed class EpollTransport : IDisposable
                 foreach (EpollLoop loop in _loops)
                 {
                     loop.RescueStalled(now, StallMilliseconds);
+                    loop.ResumeListeners(now);
                 }
             }
 
