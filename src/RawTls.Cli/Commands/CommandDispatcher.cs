@@ -49,7 +49,13 @@ internal static class CommandDispatcher
             if (result.Action is ParseErrorAction errors)
             {
                 errors.ShowHelp = false;
-                errors.ShowTypoCorrections = true;
+                errors.ShowTypoCorrections = false; // TypoHints: none for an unknown option's value
+            }
+
+            foreach (string hint in TypoHints.For(result))
+            {
+                Console.Error.WriteLine(hint);
+                Console.Error.WriteLine();
             }
 
             result.Invoke(new InvocationConfiguration { Output = Console.Error, Error = Console.Error });

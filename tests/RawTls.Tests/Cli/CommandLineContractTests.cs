@@ -135,6 +135,23 @@ public sealed class CommandLineContractTests
         Assert.Contains("--help' for usage", stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>A misspelt option or command is answered with the nearest valid names; the value after an unknown option is not.</summary>
+    [Theory]
+    [InlineData("'--servernme' was not matched. Did you mean one of the following?\n--servername\n", "'x' was not matched", "check", "127.0.0.1:1", "--servernme", "x")]
+    [InlineData("'--lisen' was not matched. Did you mean one of the following?\n--listen\n", "'127.0.0.1:0' was not matched", "serve", "--lisen", "127.0.0.1:0")]
+    [InlineData("'--tsl' was not matched. Did you mean one of the following?\n--tls\n", "'1.2' was not matched", "serve", "--tsl=1.2")]
+    [InlineData("'--hepl' was not matched. Did you mean one of the following?\n--help\n", "'serve' was not matched", "serve", "--hepl")]
+    [InlineData("'iniit' was not matched. Did you mean one of the following?\ninit\n", "'--dir' was not matched", "pki", "iniit", "--dir", "x")]
+    [InlineData("'--verison' was not matched. Did you mean one of the following?\n--version\n", "'serve' was not matched", "--verison")]
+    public async Task Misspelt_names_get_the_nearest_valid_one_and_values_get_none(string hint, string absent, params string[] args)
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync(args);
+        string text = stderr.ReplaceLineEndings("\n");
+        Assert.True(code == 2, $"exit {code}\n{stderr}");
+        Assert.Contains(hint, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(absent, text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Check_and_status_exit_3_when_nothing_listens()
     {
