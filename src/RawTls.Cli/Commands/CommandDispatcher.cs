@@ -34,7 +34,7 @@ internal static class CommandDispatcher
         RootCommand root = CreateRoot();
         if (args.Length == 0)
         {
-            await root.Parse(["--help"]).InvokeAsync().ConfigureAwait(false);
+            Console.Out.Write(HelpText(root.Parse(["--help"])));
             return UsageExitCode;
         }
 
@@ -49,7 +49,13 @@ internal static class CommandDispatcher
             if (result.Action is ParseErrorAction errors)
             {
                 errors.ShowHelp = false;
-                errors.ShowTypoCorrections = true;
+                errors.ShowTypoCorrections = false; // TypoHints: none for an unknown option's value
+            }
+
+            foreach (string hint in TypoHints.For(result))
+            {
+                Console.Error.WriteLine(hint);
+                Console.Error.WriteLine();
             }
 
             result.Invoke(new InvocationConfiguration { Output = Console.Error, Error = Console.Error });
@@ -75,9 +81,20 @@ internal static class CommandDispatcher
         }
     }
 
+    /// <summary>The exit codes, appended to every command's help (the README's table says the same).</summary>
+    internal const string ExitCodes = """
+        Exit codes:
+          0  success (check: a valid GOOD staple that matches the leaf)
+          1  the command failed: unreadable or invalid files, cannot listen, PKI errors (check: no staple, or an
+             invalid, revoked or unknown one; status: the endpoint answered no status document)
+          2  usage error: unknown command or option, missing or bad value
+          3  check or status cannot connect
+
+        """;
+
     /// <summary>
     /// The library's help for the command, with each default shown as typed (<c>10s</c>, <c>auto</c>, <c>on</c>)
-    /// instead of the parsed value's ToString (<c>00:00:10</c>, <c>Auto</c>, <c>True</c>).
+    /// instead of the parsed value's ToString (<c>00:00:10</c>, <c>Auto</c>, <c>True</c>), then the exit codes.
     /// </summary>
     internal static string HelpText(ParseResult result)
     {
@@ -102,7 +119,7 @@ internal static class CommandDispatcher
             }
         }
 
-        return text;
+        return text + ExitCodes;
     }
 
     private static string CommandPath(ParseResult result)

@@ -9,13 +9,13 @@ public sealed class CommandLineContractTests
     /// <summary>Every option of every command; help must list each (it is generated from the definitions).</summary>
     public static TheoryData<string, string[]> Commands => new()
     {
-        { "serve", ["--listen", "--data-dir", "--cert", "--key", "--chain", "--cert-dir", "--protocol", "--handshake-timeout", "--idle-timeout", "--max-connections", "--max-handshakes", "--threads", "--ocsp-url", "--staple-cache", "--stapling", "--log-level", "--watch", "--tls", "--inline-completions", "--metrics", "--admin"] },
+        { "serve", ["--listen", "--data-dir", "--cert", "--key", "--chain", "--cert-dir", "--protocol", "--handshake-timeout", "--idle-timeout", "--max-connections", "--max-handshakes", "--threads", "--ocsp-url", "--staple-cache", "--stapling", "--log-level", "--watch", "--tls", "--inline-completions", "--metrics", "--admin", "--proxy-protocol", "--proxy-trusted", "--staple-store", "--drain-delay"] },
         { "pki init", ["--dir", "--ocsp-url", "--key", "--must-staple"] },
         { "pki issue", ["--dir", "--name", "--out"] },
         { "pki revoke", ["--dir", "--serial"] },
         { "ocsp-responder", ["--pki", "--listen", "--validity"] },
         { "check", ["HOST:PORT", "--ca", "--servername", "--tls"] },
-        { "status", ["--admin", "--json"] },
+        { "status", ["--admin", "--json", "--timeout"] },
     };
 
     [Theory]
@@ -28,6 +28,24 @@ public sealed class CommandLineContractTests
         {
             Assert.Contains(option, stdout, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>The exit codes are part of the contract, so help states them on every command, bare usage included.</summary>
+    [Theory]
+    [InlineData(0, "--help")]
+    [InlineData(2)]
+    [InlineData(0, "check", "--help")]
+    [InlineData(0, "status", "-h")]
+    [InlineData(0, "help", "pki", "revoke")]
+    public async Task Help_states_the_exit_codes(int exitCode, params string[] args)
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync(args);
+        Assert.True(code == exitCode, $"exit {code}\n{stderr}");
+        Assert.Matches(@"(?m)^Exit codes:\r?$", stdout);
+        Assert.Matches(@"(?m)^  0  success", stdout);
+        Assert.Matches(@"(?m)^  1  the command failed", stdout);
+        Assert.Matches(@"(?m)^  2  usage error", stdout);
+        Assert.Matches(@"(?m)^  3  check or status cannot connect", stdout);
     }
 
     [Fact]
@@ -115,6 +133,23 @@ public sealed class CommandLineContractTests
         Assert.True(code == 2, $"exit {code}\n{stdout}\n{stderr}");
         Assert.Contains(expected, stderr, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("--help' for usage", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A misspelt option or command is answered with the nearest valid names; the value after an unknown option is not.</summary>
+    [Theory]
+    [InlineData("'--servernme' was not matched. Did you mean one of the following?\n--servername\n", "'x' was not matched", "check", "127.0.0.1:1", "--servernme", "x")]
+    [InlineData("'--lisen' was not matched. Did you mean one of the following?\n--listen\n", "'127.0.0.1:0' was not matched", "serve", "--lisen", "127.0.0.1:0")]
+    [InlineData("'--tsl' was not matched. Did you mean one of the following?\n--tls\n", "'1.2' was not matched", "serve", "--tsl=1.2")]
+    [InlineData("'--hepl' was not matched. Did you mean one of the following?\n--help\n", "'serve' was not matched", "serve", "--hepl")]
+    [InlineData("'iniit' was not matched. Did you mean one of the following?\ninit\n", "'--dir' was not matched", "pki", "iniit", "--dir", "x")]
+    [InlineData("'--verison' was not matched. Did you mean one of the following?\n--version\n", "'serve' was not matched", "--verison")]
+    public async Task Misspelt_names_get_the_nearest_valid_one_and_values_get_none(string hint, string absent, params string[] args)
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync(args);
+        string text = stderr.ReplaceLineEndings("\n");
+        Assert.True(code == 2, $"exit {code}\n{stderr}");
+        Assert.Contains(hint, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(absent, text, StringComparison.Ordinal);
     }
 
     [Fact]
