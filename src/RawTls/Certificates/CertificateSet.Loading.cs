@@ -112,7 +112,7 @@ public sealed partial class CertificateSet
         {
             if (slot.Holder.StaplingStatus is { } status)
             {
-                yield return (slot.Holder.Current.Leaf.Subject, status);
+                yield return (RawTls.Diagnostics.RawTlsMetrics.CertificateTag(slot.Holder.Current.Leaf), status);
             }
         }
     }
@@ -121,7 +121,7 @@ public sealed partial class CertificateSet
     {
         foreach (CertificateSlot slot in _slots)
         {
-            yield return (slot.Source.ToString(), slot.Holder.Current.Leaf.NotAfter.ToUniversalTime());
+            yield return (RawTls.Diagnostics.RawTlsMetrics.CertificateTag(slot.Holder.Current.Leaf), slot.Holder.Current.Leaf.NotAfter.ToUniversalTime());
         }
     }
 }

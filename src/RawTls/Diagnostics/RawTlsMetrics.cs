@@ -62,6 +62,14 @@ internal sealed class RawTlsMetrics : IDisposable
 
     private int _adapterAvailable = 1;
 
+    /// <summary>
+    /// The <c>certificate</c> tag of every per-certificate instrument: the leaf's name and serial (<c>localhost #0A1B…</c>),
+    /// so the fetch counter, the staple gauges and the expiry gauge of one certificate join in a query, and an
+    /// RSA and an ECDSA certificate for the same name stay apart.
+    /// </summary>
+    public static string CertificateTag(System.Security.Cryptography.X509Certificates.X509Certificate2 leaf) =>
+        leaf.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false) + " #" + leaf.SerialNumber;
+
     /// <summary>Registers the per-certificate stapling gauges, read from <paramref name="statuses"/> when collected.</summary>
     public void ObserveStapling(Func<IEnumerable<(string Certificate, StapleStatus Status)>> statuses, TimeProvider time)
     {

@@ -54,7 +54,7 @@ internal sealed partial class Stapler : IAsyncDisposable
         _services = services;
         _sink = sink;
         _overrideUrl = overrideUrl;
-        _name = bundle.Leaf.GetNameInfo(X509NameType.SimpleName, false) + " #" + bundle.Leaf.SerialNumber;
+        _name = RawTls.Diagnostics.RawTlsMetrics.CertificateTag(bundle.Leaf);
         _key = Convert.ToHexStringLower(SHA256.HashData(bundle.Leaf.RawData));
         _validator = new OcspResponseValidator(bundle.Leaf, bundle.Issuer!, services.Time, services.Options.ClockSkew);
         _responderUrl = OcspClient.SelectResponderUri(bundle.Leaf, overrideUrl);
