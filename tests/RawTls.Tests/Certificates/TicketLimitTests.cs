@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
 using System.Text.RegularExpressions;
 using RawTls.Certificates;
-using RawTls.Certificates.Internal;
 using RawTls.Stapling;
 using RawTls.Tests.Infrastructure;
 using Xunit;
@@ -42,30 +40,9 @@ public sealed partial class TicketLimitTests
         Assert.True(await ResumesAsync(server.Port, "-tls1_3"));
     }
 
-    [Fact]
-    public async Task A_set_capped_at_TLS12_is_left_alone()
+    private static Task<CertificateSet> StartSetAsync(bool simulateMismatch)
     {
-        await using CertificateSet set = await StartSetAsync(simulateMismatch: false, SslProtocols.Tls12);
-        Assert.Equal("TLS 1.3 is not enabled", set.TicketAdapterProblem);
-        await using var server = new LoopbackServer(set.GetServerOptions("localhost")!);
-        Assert.True(await ResumesAsync(server.Port, "-tls1_2"));
-    }
-
-    [Fact]
-    public void A_stream_without_an_OpenSSL_handle_is_refused_rather_than_guessed()
-    {
-        using var stream = new SslStream(new MemoryStream());
-        Assert.False(RuntimeTicketAdapter.TryGetSsl(stream, out IntPtr ssl));
-        Assert.Equal(IntPtr.Zero, ssl);
-    }
-
-    private static Task<CertificateSet> StartSetAsync(bool simulateMismatch, SslProtocols protocols = SslProtocols.None)
-    {
-        var options = new CertificateSetOptions
-        {
-            SimulateTicketAdapterMismatch = simulateMismatch,
-            Template = new SslServerAuthenticationOptions { EnabledSslProtocols = protocols },
-        };
+        var options = new CertificateSetOptions { SimulateTicketAdapterMismatch = simulateMismatch };
         options.Certificates.Add(ServerCertificateOptions.FromCertificate(TestPki.SelfSigned()));
         options.Stapling.Mode = StaplingMode.Off;
         return CertificateSet.StartAsync(options);

@@ -1,8 +1,6 @@
 using System.Net.Security;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Security.Authentication;
-using System.Security.Cryptography;
 using RawTls.Ocsp.Internal;
 
 namespace RawTls.Certificates.Internal;
@@ -35,11 +33,6 @@ internal static partial class RuntimeTicketAdapter
         if (!OperatingSystem.IsLinux() || !template.AllowTlsResume)
         {
             return OperatingSystem.IsLinux() ? "TLS resumption is off" : "not the OpenSSL implementation";
-        }
-
-        if (template.EnabledSslProtocols != SslProtocols.None && !template.EnabledSslProtocols.HasFlag(SslProtocols.Tls13))
-        {
-            return "TLS 1.3 is not enabled";
         }
 
         if (!RuntimeUsesLibSsl3())
@@ -77,8 +70,7 @@ internal static partial class RuntimeTicketAdapter
             return problem is null ? null : "resumption failed with one ticket: " + problem;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or MissingFieldException or IOException
-            or AuthenticationException or OperationCanceledException or InvalidOperationException or ObjectDisposedException
-            or CryptographicException or PlatformNotSupportedException or System.ComponentModel.Win32Exception)
+            or System.Security.Authentication.AuthenticationException or OperationCanceledException or InvalidOperationException)
         {
             return ex.GetType().Name + ": " + ex.Message;
         }
@@ -110,7 +102,7 @@ internal static partial class RuntimeTicketAdapter
             // The probe trusts exactly the leaf it is checking (the chain need not be trusted here).
             byte[] leaf = options.ServerCertificateContext!.TargetCertificate.RawData;
             using var client = new SslStream(clientEnd, leaveInnerStreamOpen: true, (_, certificate, _, _) => certificate is not null && certificate.GetRawCertData().AsSpan().SequenceEqual(leaf));
-            var clientOptions = new SslClientAuthenticationOptions { TargetHost = ProbeHost, EnabledSslProtocols = SslProtocols.Tls13 };
+            var clientOptions = new SslClientAuthenticationOptions { TargetHost = ProbeHost, EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls13 };
             await Task.WhenAll(
                 server.AuthenticateAsServerAsync(options, timeout.Token),
                 client.AuthenticateAsClientAsync(clientOptions, timeout.Token)).ConfigureAwait(false);
