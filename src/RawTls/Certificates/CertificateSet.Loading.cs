@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using RawTls.Certificates.Internal;
 using RawTls.Ocsp;
 using RawTls.Stapling;
 using RawTls.Stapling.Internal;
@@ -9,22 +8,6 @@ namespace RawTls.Certificates;
 /// <summary>Start: load every certificate, start its stapler, wait only for those with no valid staple in hand.</summary>
 public sealed partial class CertificateSet
 {
-    private int _ticketsLogged;
-
-    /// <summary>Why the last chain's TLS 1.3 tickets were left at the runtime's default, or null when limited to <see cref="RuntimeTicketAdapter.Tickets"/>.</summary>
-    internal string? TicketAdapterProblem { get; private set; }
-
-    /// <summary>Limits the runtime's server context for a chain to one TLS 1.3 ticket; on any doubt leaves it and logs once.</summary>
-    internal async Task LimitTicketsAsync(StapledCertificateContext context, CancellationToken cancellationToken)
-    {
-        string? problem = await RuntimeTicketAdapter.ApplyAsync(_template, context.SslContext, _options.SimulateTicketAdapterMismatch, cancellationToken).ConfigureAwait(false);
-        TicketAdapterProblem = problem;
-        if (problem is not null && Interlocked.Exchange(ref _ticketsLogged, 1) == 0)
-        {
-            _log.TicketsUnchanged(problem);
-        }
-    }
-
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         var factory = new CertificateFactory(_options, _stapling, _metrics);
@@ -45,7 +28,6 @@ public sealed partial class CertificateSet
 
             factory.Count(source, ok: true);
             (StaplingMode mode, StapledCertificateContext initial) = await factory.PrepareAsync(source, loaded.Bundle, version: 1, cancellationToken).ConfigureAwait(false);
-            await LimitTicketsAsync(initial, cancellationToken).ConfigureAwait(false);
             var holder = new CertificateHolder(source, mode, _template, initial, serve: mode != StaplingMode.Require);
             var slot = new CertificateSlot(source, holder, loaded.Bundle, CertificateNames.Of(source, loaded.Bundle)) { ServedHash = loaded.FileHash, SeenStamp = stamp };
             (Stapler? stapler, _) = factory.CreateStapler(source, loaded.Bundle, mode, holder, staged: false);
@@ -69,7 +51,7 @@ public sealed partial class CertificateSet
         }
 
         _expiry = new CertificateExpiryMonitor(_slots, _options.Reload.ExpiryWarning, _options.TimeProvider, _log);
-        _reloader = new CertificateReloader(_slots, _reloadGate, factory, _options, _log, _expiry, () => _selector = BuildSelector(), LimitTicketsAsync);
+        _reloader = new CertificateReloader(_slots, _reloadGate, factory, _options, _log, _expiry, () => _selector = BuildSelector());
     }
 
     /// <summary>

@@ -33,7 +33,6 @@ public sealed partial class CertificateSetOptions
             LoggerFactory = LoggerFactory,
             TimeProvider = TimeProvider,
             Meter = Meter,
-            SimulateTicketAdapterMismatch = SimulateTicketAdapterMismatch,
         };
         foreach (ServerCertificateOptions certificate in Certificates)
         {

@@ -39,7 +39,4 @@ public sealed partial class CertificateSetOptions
 
     /// <summary>Meter the set's instruments are created on (not disposed by the set). Null: the set creates its own <c>RawTls</c> meter.</summary>
     public Meter? Meter { get; set; }
-
-    /// <summary>Tests only: behave as if the runtime's TLS internals did not match, so TLS 1.3 tickets stay at the runtime's default.</summary>
-    internal bool SimulateTicketAdapterMismatch { get; set; }
 }

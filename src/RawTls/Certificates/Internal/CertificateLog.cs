@@ -24,7 +24,4 @@ internal sealed partial class CertificateLog(ILogger logger)
 
     [LoggerMessage(205, LogLevel.Warning, "Certificate files: change notifications unavailable for {Directory} ({Message}); relying on polling")]
     public partial void WatchUnavailable(string directory, string message);
-
-    [LoggerMessage(206, LogLevel.Debug, "TLS 1.3 session tickets per handshake left at the runtime's default ({Problem})")]
-    public partial void TicketsUnchanged(string problem);
 }

@@ -20,12 +20,11 @@ internal sealed class CertificateReloader : IAsyncDisposable
     private readonly CertificateLog _log;
     private readonly CertificateExpiryMonitor _expiry;
     private readonly Action _namesChanged;
-    private readonly Func<StapledCertificateContext, CancellationToken, Task> _limitTickets;
     private readonly CertificateFileWatcher? _watcher;
     private readonly RetiredCertificates _retired;
     private volatile bool _disposing;
 
-    public CertificateReloader(IReadOnlyList<CertificateSlot> slots, SemaphoreSlim gate, CertificateFactory factory, CertificateSetOptions options, CertificateLog log, CertificateExpiryMonitor expiry, Action namesChanged, Func<StapledCertificateContext, CancellationToken, Task> limitTickets)
+    public CertificateReloader(IReadOnlyList<CertificateSlot> slots, SemaphoreSlim gate, CertificateFactory factory, CertificateSetOptions options, CertificateLog log, CertificateExpiryMonitor expiry, Action namesChanged)
     {
         _slots = slots;
         _gate = gate;
@@ -34,7 +33,6 @@ internal sealed class CertificateReloader : IAsyncDisposable
         _log = log;
         _expiry = expiry;
         _namesChanged = namesChanged;
-        _limitTickets = limitTickets;
         _retired = new RetiredCertificates(options.TimeProvider);
         List<string> watched = [.. slots.Where(s => s.Watched).SelectMany(s => s.Source.Files)];
         if (watched.Count > 0)
@@ -176,7 +174,6 @@ internal sealed class CertificateReloader : IAsyncDisposable
         CertificateHolder holder = slot.Holder;
         CertificateBundle bundle = loaded.Bundle;
         (StaplingMode mode, StapledCertificateContext initial) = await _factory.PrepareAsync(source, bundle, holder.NextVersion(), cancellationToken).ConfigureAwait(false);
-        await _limitTickets(initial, cancellationToken).ConfigureAwait(false); // a new chain gets a new runtime context
         string serial = bundle.Leaf.SerialNumber;
         (Stapler? next, PublicationSink? sink) = _factory.CreateStapler(source, bundle, mode, holder, staged: true);
         Stapler? previous = holder.Stapler;
