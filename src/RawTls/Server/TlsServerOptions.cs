@@ -42,7 +42,7 @@ public sealed partial class TlsServerOptions
     /// <summary>The listen backlog. Default 512.</summary>
     public int ListenBacklog { get; set; } = 512;
 
-    /// <summary>Accept loops per endpoint. Default 1; more only helps with many cores.</summary>
+    /// <summary>Accept loops per endpoint on the runtime socket engine (the fallback transport). Default 1; more only helps with many cores. The epoll transport accepts on each of its loops.</summary>
     public int AcceptLoopsPerEndPoint { get; set; } = 1;
 
     /// <summary>ALPN protocols offered, in preference order. Empty: no ALPN.</summary>
@@ -61,12 +61,13 @@ public sealed partial class TlsServerOptions
     public bool AllowTlsResume { get; set; } = true;
 
     /// <summary>
-    /// Run handler code on the socket engine's thread too, not only accept and the handshake. This saves a thread-pool
-    /// hop per request (keep-alive throughput rises by roughly a third on one core) but is unsafe for any handler that
-    /// can block: a handler that waits synchronously (a lock, <c>Task.Wait</c>, file or database I/O, a long
-    /// computation) stalls every connection whose socket belongs to that engine thread — in practice every connection
-    /// of every server in the process. Only for handlers known never to block. Default false: handlers run on the
-    /// thread pool and one that blocks holds up only its own connection.
+    /// Only where the epoll transport is unavailable (not Linux, or its startup check failed) and connections use the
+    /// runtime's socket engine: run handler code on that engine's thread too, not only accept and the handshake. This
+    /// saves a thread-pool hop per request but is unsafe for any handler that can block: a handler that waits
+    /// synchronously (a lock, <c>Task.Wait</c>, file or database I/O, a long computation) stalls every connection whose
+    /// socket belongs to that engine thread — in practice every connection of every server in the process. Default
+    /// false: handlers run on the thread pool. The epoll transport, the default on Linux, already runs handlers on its
+    /// loop threads and rescues a loop whose thread a handler holds, so this option changes nothing there.
     /// </summary>
     public bool UnsafeInlineHandlers { get; set; }
 
