@@ -18,6 +18,7 @@ internal static class ServeRunner
     public static async Task<int> RunAsync(ParseResult cl)
     {
         NativeHeap.CapArenas(2); // before the server's threads exist: 6 arena mappings instead of 15 under handshake load (soak)
+        using var trimmer = new NativeHeapTrimmer(TimeProvider.System);
         IPEndPoint listen = cl.GetValue(ServeCommand.Listen)!;
         string dataDir = Path.GetFullPath(cl.GetValue(ServeCommand.DataDir)!);
         string protocol = cl.GetValue(ServeCommand.Protocol)!;
