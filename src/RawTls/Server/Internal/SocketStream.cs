@@ -28,6 +28,18 @@ internal sealed class SocketStream : TransportStream
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags flags) => Socket.ReceiveAsync(buffer, flags);
 
+    public override async ValueTask<int> DiscardAsync(Memory<byte> buffer)
+    {
+        try
+        {
+            return await _receiveArgs.ReceiveAsync(Socket, buffer).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ReadStarted();

@@ -33,7 +33,7 @@ internal sealed partial class TlsServerConnection
                 await _stream.ReadAsync(Memory<byte>.Empty, stopping).ConfigureAwait(false);
 
                 // Raw socket bytes: whatever they are (records, alerts), they are discarded.
-                int n = await _stream.ReadAsync(sink.AsMemory(0, LingerBufferBytes)).ConfigureAwait(false);
+                int n = await _stream.DiscardAsync(sink.AsMemory(0, LingerBufferBytes)).ConfigureAwait(false);
                 if (n == 0)
                 {
                     return;

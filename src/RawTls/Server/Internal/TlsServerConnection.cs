@@ -213,7 +213,8 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
         {
             await _input!.CompleteAsync().ConfigureAwait(false);
             await _output!.CompleteAsync().ConfigureAwait(false);
-            if (Volatile.Read(ref _abortReason) == 0)
+            // A peer that has reset the connection gets nothing more; sending would only fail (an exception per close).
+            if (Volatile.Read(ref _abortReason) == 0 && !_stream.PeerReset)
             {
                 // close_notify, then FIN: lets the client tell a clean end from a truncation.
                 Volatile.Write(ref _deadline, Environment.TickCount64 + TlsServer.CloseTimeoutMilliseconds);

@@ -36,6 +36,12 @@ internal abstract class TransportStream : Stream
     /// <summary>A raw receive before TLS starts (the PROXY header: peeks, then exactly its bytes).</summary>
     public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags flags);
 
+    /// <summary>The peer reset the connection (or it failed) as far as this transport has seen: nothing sent now arrives.</summary>
+    public virtual bool PeerReset => false;
+
+    /// <summary>A raw read whose bytes are thrown away (the lingering close): 0 at EOF and on a reset or error, which end it.</summary>
+    public abstract ValueTask<int> DiscardAsync(Memory<byte> buffer);
+
     /// <summary>The socket was closed under the connection: wake whatever waits on it.</summary>
     public virtual void OnAborted()
     {

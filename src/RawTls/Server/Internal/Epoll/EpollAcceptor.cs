@@ -3,10 +3,9 @@ using System.Net.Sockets;
 namespace RawTls.Server.Internal.Epoll;
 
 /// <summary>
-/// A listener on the loops: registered level-triggered and exclusive in every loop, so one loop thread wakes per
-/// pending connection and accepts it itself; no accept thread, no hand-off. One accept per wake-up: the level
-/// trigger reports the listener again while more are queued, and a wake-up that finds nothing (another loop was
-/// faster) costs one WouldBlock.
+/// A listener on a loop: registered level-triggered, so the loop thread accepts each pending connection itself; no
+/// accept thread, no hand-off. One accept per wake-up: the level trigger reports the listener again while more are
+/// queued.
 /// </summary>
 internal sealed class EpollAcceptor
 {

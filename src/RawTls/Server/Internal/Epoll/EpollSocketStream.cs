@@ -20,6 +20,7 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
     private long _generation;
     private int _slot;
     private int _writeWatched;
+    private volatile bool _peerReset;
 
     /// <summary>Unique per attachment, so an event for an earlier socket of this instance is recognised and ignored.</summary>
     public uint Generation => (uint)Volatile.Read(ref _generation);
@@ -36,6 +37,7 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
 
         Volatile.Write(ref _generation, generation);
         _writeWatched = 0;
+        _peerReset = false;
         _read.Reset(); // registration reports data that is already there as an event
         _write.Reset();
     }
@@ -68,6 +70,7 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
 
         if ((events & (EpollInterop.HangUp | EpollInterop.Error)) != 0)
         {
+            _peerReset = true;
             _write.SignalHangUp();
         }
         else if ((events & EpollInterop.Out) != 0)
@@ -86,6 +89,44 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
     }
 
     public override ValueTask<int> WaitForDataAsync() => _read.WaitAsync(CancellationToken.None);
+
+    public override bool PeerReset => _peerReset;
+
+    /// <summary>Like a read, but a reset or error is the end (0), not an exception: most clients reset a closing connection.</summary>
+    public override ValueTask<int> DiscardAsync(Memory<byte> buffer)
+    {
+        long snapshot = _read.Snapshot();
+        int n = Socket.Receive(buffer.Span, SocketFlags.None, out SocketError error);
+        if (error == SocketError.Success)
+        {
+            return new ValueTask<int>(n);
+        }
+
+        if (error != SocketError.WouldBlock)
+        {
+            return new ValueTask<int>(0);
+        }
+
+        _read.MarkDrained(snapshot);
+        return DiscardSlowAsync(buffer);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> DiscardSlowAsync(Memory<byte> buffer)
+    {
+        while (true)
+        {
+            await _read.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            long snapshot = _read.Snapshot();
+            int n = Socket.Receive(buffer.Span, SocketFlags.None, out SocketError error);
+            if (error != SocketError.WouldBlock)
+            {
+                return error == SocketError.Success ? n : 0;
+            }
+
+            _read.MarkDrained(snapshot);
+        }
+    }
 
     /// <summary>Arranges for <paramref name="start"/> to run on the loop's thread when the first bytes arrive; see <see cref="Readiness.TryOnReady"/>.</summary>
     public bool TryStartOnFirstData(Action<object?> start, object state) => _read.TryOnReady(start, state);

@@ -85,25 +85,21 @@ internal sealed class EpollTransport : IDisposable
         return false;
     }
 
-    /// <summary>Puts a listener on every loop (exclusive wake-ups); false if the kernel refused it anywhere.</summary>
+    /// <summary>
+    /// Puts a listener on the first loop, which accepts for all and hands each connection to the loops in turn. One
+    /// accepting loop never races another for the same connection (each lost race is a WouldBlock exception); an
+    /// accept costs microseconds against a handshake's hundreds, so it does not limit the other loops.
+    /// </summary>
     public bool AddListener(System.Net.Sockets.Socket listener, TlsServer server, ProxyProtocolSettings? proxy)
     {
         int index = _registry.AddAcceptor(new EpollAcceptor(listener, server, proxy));
-        foreach (EpollLoop loop in _loops)
+        if (_loops[0].AddListener(listener, index))
         {
-            if (!loop.AddListener(listener, index))
-            {
-                foreach (EpollLoop added in _loops)
-                {
-                    added.RemoveListener(listener);
-                }
-
-                listener.Blocking = true;
-                return false;
-            }
+            return true;
         }
 
-        return true;
+        listener.Blocking = true;
+        return false;
     }
 
     /// <summary>The slot's connection finished: later events for it are dropped.</summary>
