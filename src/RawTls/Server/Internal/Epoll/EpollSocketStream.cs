@@ -107,7 +107,7 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
             return new ValueTask<int>(0);
         }
 
-        _read.MarkDrained(snapshot);
+        OnWouldBlock(_read, snapshot);
         return DiscardSlowAsync(buffer);
     }
 
@@ -124,7 +124,7 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
                 return error == SocketError.Success ? n : 0;
             }
 
-            _read.MarkDrained(snapshot);
+            OnWouldBlock(_read, snapshot);
         }
     }
 
@@ -165,7 +165,7 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
             return ValueTask.FromException<int>(ThrowHelper.CreateSocketException(error));
         }
 
-        _read.MarkDrained(snapshot);
+        OnWouldBlock(_read, snapshot);
         return ReceiveSlowAsync(buffer, flags);
     }
 
@@ -192,7 +192,7 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
                 throw ThrowHelper.CreateSocketException(error);
             }
 
-            _read.MarkDrained(snapshot);
+            OnWouldBlock(_read, snapshot);
         }
     }
 
@@ -210,7 +210,15 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
             return ValueTask.FromException(ThrowHelper.CreateSocketException(error));
         }
 
-        _write.MarkDrained(snapshot);
+        if (error == SocketError.WouldBlock)
+        {
+            OnWouldBlock(_write, snapshot);
+        }
+        else
+        {
+            _write.MarkDrained(snapshot);
+        }
+
         return WriteSlowAsync(buffer[(error == SocketError.Success ? sent : 0)..]);
     }
 
@@ -239,9 +247,21 @@ internal sealed class EpollSocketStream : TransportStream, IThreadPoolWorkItem
             {
                 throw ThrowHelper.CreateSocketException(error);
             }
+            else
+            {
+                OnWouldBlock(_write, snapshot);
+                continue;
+            }
 
             _write.MarkDrained(snapshot);
         }
+    }
+
+    /// <summary>EAGAIN: the socket is alive, whatever a late event of its predecessor on this instance said.</summary>
+    private void OnWouldBlock(Readiness direction, long snapshot)
+    {
+        _peerReset = false;
+        direction.MarkEmpty(snapshot);
     }
 
     public override void DisposeArgs()

@@ -30,6 +30,17 @@ internal sealed class Readiness : IValueTaskSource<int>
     /// <summary>The socket was empty (EAGAIN, or a short read) as of <paramref name="snapshot"/>: wait for a newer event.</summary>
     public void MarkDrained(long snapshot) => Volatile.Write(ref _drainedAt, snapshot);
 
+    /// <summary>
+    /// The socket said EAGAIN as of <paramref name="snapshot"/>. A real hang-up never answers EAGAIN (a read then gets EOF
+    /// or the error, a write the error), so a hang-up flag seen with it came from a late event of the socket this
+    /// instance served before: it is dropped rather than left to turn every wait into a busy retry.
+    /// </summary>
+    public void MarkEmpty(long snapshot)
+    {
+        Volatile.Write(ref _hungUp, 0);
+        Volatile.Write(ref _drainedAt, snapshot);
+    }
+
     /// <summary>A new socket: no event since it was last found empty; the next one will come from the loop.</summary>
     public void Reset()
     {
