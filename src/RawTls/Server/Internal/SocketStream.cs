@@ -28,6 +28,7 @@ internal sealed class SocketStream : TransportStream
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags flags) => Socket.ReceiveAsync(buffer, flags);
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> DiscardAsync(Memory<byte> buffer)
     {
         try

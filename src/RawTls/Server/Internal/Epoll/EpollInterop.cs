@@ -15,7 +15,6 @@ internal static unsafe partial class EpollInterop
     public const uint HangUp = 0x010;
     public const uint ReadHangUp = 0x2000;
     public const uint EdgeTriggered = 1u << 31;
-    public const uint Exclusive = 1u << 28;
     public const int Delete = 2;
     public const int Interrupted = 4; // EINTR
 

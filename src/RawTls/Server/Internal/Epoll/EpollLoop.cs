@@ -38,9 +38,6 @@ internal sealed unsafe class EpollLoop
         _name = name;
     }
 
-    /// <summary>Threads now running this loop (rescuers included).</summary>
-    public int Threads => Volatile.Read(ref _threads);
-
     /// <summary>Rescuers started so far.</summary>
     public long Rescues => Interlocked.Read(ref _rescues);
 
@@ -73,7 +70,7 @@ internal sealed unsafe class EpollLoop
     /// <summary>Registers a socket, edge-triggered, for <paramref name="events"/> and hang-ups.</summary>
     public bool Add(Socket socket, int slot, uint generation, uint events) => Control(socket, EpollInterop.Add, slot, generation, events, edge: true);
 
-    /// <summary>Registers a listener level-triggered and exclusive: of the loops waiting, one wakes per connection.</summary>
+    /// <summary>Registers a listener level-triggered: the loop is told again while connections are queued.</summary>
     public bool AddListener(Socket listener, int index)
     {
         if (_pausedUntil.Length <= index)
@@ -81,7 +78,7 @@ internal sealed unsafe class EpollLoop
             Array.Resize(ref _pausedUntil, index + 1); // at start, before the listener can report anything
         }
 
-        return Control(listener, EpollInterop.Add, index, EpollRegistry.ListenerGeneration, EpollInterop.In | EpollInterop.Exclusive, edge: false);
+        return Control(listener, EpollInterop.Add, index, EpollRegistry.ListenerGeneration, EpollInterop.In, edge: false);
     }
 
     /// <summary>Stops reporting a listener (paused after an accept error; added again later).</summary>

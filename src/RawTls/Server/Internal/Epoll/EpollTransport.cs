@@ -41,21 +41,6 @@ internal sealed class EpollTransport : IDisposable
         watchdog.UnsafeStart(this);
     }
 
-    /// <summary>Threads running the loops now (one per loop, plus rescuers while a handler blocks).</summary>
-    public int Threads
-    {
-        get
-        {
-            int threads = 0;
-            foreach (EpollLoop loop in _loops)
-            {
-                threads += loop.Threads;
-            }
-
-            return threads;
-        }
-    }
-
     /// <summary>Rescues so far: how often a handler held a loop's thread past <see cref="StallMilliseconds"/>.</summary>
     public long Rescues
     {
