@@ -389,7 +389,11 @@ def main():
     ap.add_argument("--wrk-burst", type=int, default=5, help="keep-alive burst length in seconds (default 5)")
     ap.add_argument("--wrk-every", type=int, default=20, help="seconds between keep-alive burst starts (default 20)")
     ap.add_argument("--out", default=os.path.join(ROOT, "perf-results"))
+    ap.add_argument("--rawtls", default=None, help="the rawtls executable to soak (default: this checkout's Release build)")
     a = ap.parse_args()
+    global RAWTLS
+    if a.rawtls:
+        RAWTLS = os.path.abspath(a.rawtls)
     warmup = a.warmup if a.warmup is not None else min(120.0, a.duration * 0.2)
 
     work = tempfile.mkdtemp(prefix="rawtls-soak-")

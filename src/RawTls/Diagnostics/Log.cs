@@ -38,4 +38,7 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Information, "The epoll transport is unavailable ({Problem}): connections use the runtime's socket engine")]
     public static partial void EpollUnavailable(ILogger logger, string problem);
+
+    [LoggerMessage(22, LogLevel.Information, "Following the client's cipher suite order is unavailable ({Problem}): handshakes use the runtime's order")]
+    public static partial void CipherPreferenceUnavailable(ILogger logger, string problem);
 }

@@ -119,6 +119,9 @@ public sealed partial class TlsServer : IAsyncDisposable
     internal bool InlineHandshakes => _inlineHandshakes;
 
     /// <summary>Whether handler code runs on the socket engine's thread too (<see cref="TlsServerOptions.UnsafeInlineHandlers"/>; runtime transport only).</summary>
+    /// <summary>Handshakes clear the server-preference flag of the runtime's SSL_CTX (the startup check passed).</summary>
+    internal bool FollowClientCipherOrder { get; private set; }
+
     internal bool InlineHandlers => _epoll is null && _inlineHandshakes && _options.UnsafeInlineHandlers;
 
     /// <summary>
@@ -153,6 +156,15 @@ public sealed partial class TlsServer : IAsyncDisposable
         _inlineHandshakes = InlinePolicy.InlineHandshakes(inlineOk, _options.ClientCertificateMode, Environment.ProcessorCount, InlinePolicy.SocketEngines());
         long proxyTimeoutMs = CreateProxySettings();
         _certificates = await CertificateSet.StartAsync(_options.CertificateSetView(CreateTemplate()), Metrics, cancellationToken).ConfigureAwait(false);
+        (bool cipherOk, string? cipherProblem) = await CipherPreferenceCheck.ResultAsync().ConfigureAwait(false);
+        if (cipherOk && !_options.SimulateCipherPreferenceUnavailable)
+        {
+            FollowClientCipherOrder = true;
+        }
+        else
+        {
+            Log.CipherPreferenceUnavailable(_logger, _options.SimulateCipherPreferenceUnavailable ? "simulated: disabled for testing" : cipherProblem ?? "unknown");
+        }
 
         var bound = new List<IPEndPoint>();
         try

@@ -47,6 +47,7 @@ public sealed partial class TlsServerOptions
             UnsafeInlineHandlers = UnsafeInlineHandlers,
             SimulateInlineUnavailable = SimulateInlineUnavailable,
             SimulateEpollUnavailable = SimulateEpollUnavailable,
+            SimulateCipherPreferenceUnavailable = SimulateCipherPreferenceUnavailable,
         };
         foreach (var endPoint in EndPoints)
         {

@@ -77,6 +77,9 @@ public sealed partial class TlsServerOptions
     /// <summary>Test hook: behave as if epoll were unavailable (connections on the runtime's socket engine).</summary>
     internal bool SimulateEpollUnavailable { get; set; }
 
+    /// <summary>Test hook: behave as if the cipher preference adapter were unavailable (the runtime's suite order).</summary>
+    internal bool SimulateCipherPreferenceUnavailable { get; set; }
+
     /// <summary>How long <see cref="TlsServer.StopAsync(CancellationToken)"/> lets connections drain before aborting them. Default 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

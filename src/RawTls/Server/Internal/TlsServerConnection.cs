@@ -173,6 +173,11 @@ internal sealed partial class TlsServerConnection : TlsConnection, IThreadPoolWo
                 server.HandshakeFinished();
             }
 
+            if (server.FollowClientCipherOrder)
+            {
+                _ = RuntimeCipherPreference.Apply(_ssl);
+            }
+
             server.Metrics.HandshakeCompleted(_ssl.SslProtocol, TlsServer.Elapsed(_acceptedAt));
             Volatile.Write(ref _deadline, 0);
             _input = PipeReader.Create(_ssl, server.ReaderOptions);
