@@ -118,10 +118,10 @@ public sealed partial class TlsServer : IAsyncDisposable
     /// <summary>Whether accept (and, without epoll, handshakes) run on the socket engine's thread.</summary>
     internal bool InlineHandshakes => _inlineHandshakes;
 
-    /// <summary>Whether handler code runs on the socket engine's thread too (<see cref="TlsServerOptions.UnsafeInlineHandlers"/>; runtime transport only).</summary>
     /// <summary>Handshakes clear the server-preference flag of the runtime's SSL_CTX (the startup check passed).</summary>
     internal bool FollowClientCipherOrder { get; private set; }
 
+    /// <summary>Whether handler code runs on the socket engine's thread too (<see cref="TlsServerOptions.UnsafeInlineHandlers"/>; runtime transport only).</summary>
     internal bool InlineHandlers => _epoll is null && _inlineHandshakes && _options.UnsafeInlineHandlers;
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Security;
 using System.Security.Authentication;
 using RawTls.Server.Internal;
@@ -44,20 +43,19 @@ public class CipherSuiteOrderTests
     [Fact]
     public async Task Real_clients_get_their_first_choice_in_tls13_and_tls12()
     {
-        string openssl = ExternalTool.Require("openssl");
         await using var server = await StartAsync();
         await AssertEchoRoundTripAsync(server); // the context's first handshake
 
-        Assert.Equal("TLS_AES_128_GCM_SHA256", await SClientCipherAsync(openssl, server, "-ciphersuites", "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"));
-        Assert.Equal("TLS_CHACHA20_POLY1305_SHA256", await SClientCipherAsync(openssl, server, "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"));
-        Assert.Equal("TLS_AES_256_GCM_SHA384", await SClientCipherAsync(openssl, server, "-ciphersuites", "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"));
+        Assert.Equal("TLS_AES_128_GCM_SHA256", await SClientCipherAsync(server, "-ciphersuites", "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"));
+        Assert.Equal("TLS_CHACHA20_POLY1305_SHA256", await SClientCipherAsync(server, "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"));
+        Assert.Equal("TLS_AES_256_GCM_SHA384", await SClientCipherAsync(server, "-ciphersuites", "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"));
 
         await using (await ConnectTlsAsync(server.EndPoint, new SslClientAuthenticationOptions { EnabledSslProtocols = SslProtocols.Tls12 }))
         {
             // the TLS 1.2 context's first handshake
         }
 
-        Assert.Equal("ECDHE-ECDSA-AES128-GCM-SHA256", await SClientCipherAsync(openssl, server, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384"));
+        Assert.Equal("ECDHE-ECDSA-AES128-GCM-SHA256", await SClientCipherAsync(server, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384"));
     }
 
     [Fact]
@@ -74,40 +72,12 @@ public class CipherSuiteOrderTests
     }
 
     /// <summary>The cipher openssl s_client negotiated ("Cipher is X" on its "New," line).</summary>
-    private static async Task<string> SClientCipherAsync(string openssl, TestServer server, params string[] extra)
+    private static async Task<string> SClientCipherAsync(TestServer server, params string[] extra)
     {
-        var start = new ProcessStartInfo(openssl)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { "s_client", "-connect", $"127.0.0.1:{server.EndPoint.Port}", "-servername", "localhost" }.Concat(extra))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        try
-        {
-            process.StandardInput.Close();
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-            Task<string> stderr = process.StandardError.ReadToEndAsync();
-            using var cts = new CancellationTokenSource(DefaultWait);
-            await process.WaitForExitAsync(cts.Token);
-            string output = await stdout;
-            _ = await stderr;
-            string? line = output.Split('\n').FirstOrDefault(l => l.StartsWith("New,", StringComparison.Ordinal));
-            Assert.True(line is not null, $"no handshake: {output}");
-            return line![(line.LastIndexOf(' ') + 1)..].Trim();
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-        }
+        string[] args = ["s_client", "-connect", $"127.0.0.1:{server.EndPoint.Port}", "-servername", "localhost", .. extra];
+        (_, string output, _) = await ExternalTool.RunAsync("openssl", args, DefaultWait, stdin: string.Empty);
+        string? line = output.Split('\n').FirstOrDefault(l => l.StartsWith("New,", StringComparison.Ordinal));
+        Assert.True(line is not null, $"no handshake: {output}");
+        return line![(line.LastIndexOf(' ') + 1)..].Trim();
     }
 }

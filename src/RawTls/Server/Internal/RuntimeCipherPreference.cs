@@ -6,8 +6,8 @@ namespace RawTls.Server.Internal;
 /// <summary>
 /// The one place that touches the runtime's OpenSSL objects. The runtime creates each server SSL_CTX with
 /// <c>SSL_OP_CIPHER_SERVER_PREFERENCE</c> and OpenSSL's default suite order, so every client gets AES-256-GCM with
-/// SHA-384 even when it asks for AES-128-GCM with SHA-256 first (Go, Chrome and Firefox do on CPUs with AES
-/// instructions). SHA-384 has no CPU instructions where SHA-256 has, and the TLS 1.3 key schedule and the TLS 1.2 PRF
+/// SHA-384 even when it asks for AES-128-GCM with SHA-256 first (Go's client does on CPUs with AES instructions;
+/// hey, the load tool, is one). SHA-384 has no CPU instructions where SHA-256 has, and the TLS 1.3 key schedule and the TLS 1.2 PRF
 /// hash with it. nginx follows the client by default. The public way to change the order, a
 /// <see cref="CipherSuitesPolicy"/>, makes the runtime build a new SSL_CTX for every handshake, which costs far
 /// more than it saves. So after a handshake this clears the flag on the SSL_CTX the connection came from: later
