@@ -10,6 +10,13 @@ public sealed partial class CertificateSet
 {
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
+        // Once per process, before the first context: whether contexts can skip the runtime's chain build.
+        (bool contextOk, string? contextProblem) = await CertificateContextCheck.ResultAsync().ConfigureAwait(false);
+        if (!contextOk)
+        {
+            _log.ChainBuildFallback(contextProblem ?? "unknown");
+        }
+
         var factory = new CertificateFactory(_options, _stapling, _metrics);
         var staplers = new List<(CertificateSlot Slot, Stapler Stapler)>();
         foreach (ServerCertificateOptions source in _options.Certificates)

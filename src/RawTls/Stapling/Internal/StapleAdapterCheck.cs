@@ -26,7 +26,7 @@ internal static class StapleAdapterCheck
 
         foreach (SslProtocols protocol in s_protocols)
         {
-            var context = SslStreamCertificateContext.Create(bundle.Leaf, [.. bundle.Intermediates], offline: true);
+            SslStreamCertificateContext context = RuntimeCertificateContext.Create(bundle);
             if (!RuntimeStapleAdapter.ShapeMatches(context, out string? problem))
             {
                 return (false, problem);

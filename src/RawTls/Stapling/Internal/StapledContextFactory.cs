@@ -13,7 +13,7 @@ internal static class StapledContextFactory
     /// </summary>
     public static StapledCertificateContext Create(CertificateBundle bundle, bool stapling, OcspStaple? staple, DateTimeOffset servedUntil, TimeProvider time, long version)
     {
-        var context = SslStreamCertificateContext.Create(bundle.Leaf, [.. bundle.Intermediates], offline: true);
+        SslStreamCertificateContext context = RuntimeCertificateContext.Create(bundle);
         DateTimeOffset now = time.GetUtcNow();
         if (staple is null)
         {
