@@ -14,7 +14,7 @@ namespace RawTls.Stapling.Internal;
 /// Why: <c>Create</c> builds an <see cref="X509Chain"/> against the machine trust store for every context, and one
 /// context is made per certificate load and per staple swap. On Linux the runtime reloads that store in full (every
 /// file of the certificate directory and bundle, several hundred certificates) on the first chain build five minutes
-/// after the last load, and leaves the old copy to finalizers: a few MB of native memory at once (the soak's 305 s
+/// after the last load, and leaves the old copy to finalizers: a few MB of native memory at once (part of the soak's 305 s
 /// peaks). The chain build only repeats what <c>CertificateLoader.Assemble</c> did (order, signatures, root dropped),
 /// so the result is the same chain; like nginx, the server then sends exactly the configured certificates.
 /// </para>
