@@ -21,7 +21,7 @@ public sealed class NativeHeapTrimmerTests
     {
         Skip.IfNot(NativeHeap.CanTrim, "malloc_trim exists only with glibc");
         var time = new FakeTimeProvider();
-        using var trimmer = new NativeHeapTrimmer(time, static () => 0); // no JIT activity: the periodic trim only
+        using var trimmer = new NativeHeapTrimmer(time);
         var blocks = new IntPtr[Runs * BlocksPerRun];
         var pins = new IntPtr[Runs];
         try
@@ -58,30 +58,6 @@ public sealed class NativeHeapTrimmerTests
                 Marshal.FreeHGlobal(pin);
             }
         }
-    }
-
-    [SkippableFact]
-    public void While_the_jit_compiles_each_check_collects_and_trims_then_the_period_returns()
-    {
-        Skip.IfNot(NativeHeap.CanTrim, "malloc_trim exists only with glibc");
-        var time = new FakeTimeProvider();
-        long compiled = 100;
-        using var trimmer = new NativeHeapTrimmer(time, () => Volatile.Read(ref compiled));
-
-        time.Advance(NativeHeapTrimmer.CheckPeriod * 3);
-        Assert.Equal((0, 0), (trimmer.Trims, trimmer.Collections)); // nothing compiled: nothing before the period
-
-        Interlocked.Add(ref compiled, 250); // a batch of tier-1 compilations
-        time.Advance(NativeHeapTrimmer.CheckPeriod);
-        Assert.Equal((1, 1), (trimmer.Trims, trimmer.Collections));
-
-        time.Advance(NativeHeapTrimmer.CheckPeriod * NativeHeapTrimmer.JitSettleChecks);
-        Assert.Equal((3, 3), (trimmer.Trims, trimmer.Collections)); // two more while the slab cache settles, then quiet
-
-        time.Advance(NativeHeapTrimmer.Period - (NativeHeapTrimmer.CheckPeriod * 2));
-        Assert.Equal((3, 3), (trimmer.Trims, trimmer.Collections));
-        time.Advance(NativeHeapTrimmer.CheckPeriod);
-        Assert.Equal((4, 3), (trimmer.Trims, trimmer.Collections)); // a period after the last trim, without a collection
     }
 
     private static IntPtr Touch(IntPtr p, int size)
