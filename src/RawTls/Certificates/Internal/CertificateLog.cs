@@ -22,9 +22,9 @@ internal sealed partial class CertificateLog(ILogger logger)
     [LoggerMessage(204, LogLevel.Warning, "Certificate {Source}: serial {Serial} expires at {NotAfter:u}, in {Days:F1} days; renew it")]
     public partial void ExpiresSoon(string source, string serial, DateTimeOffset notAfter, double days);
 
-    [LoggerMessage(205, LogLevel.Warning, "Certificate files: change notifications unavailable for {Directory} ({Message}); relying on polling")]
-    public partial void WatchUnavailable(string directory, string message);
-
     [LoggerMessage(206, LogLevel.Information, "Certificate contexts come from the runtime's chain build ({Problem}): correct, but each one consults the machine trust store")]
     public partial void ChainBuildFallback(string problem);
+
+    [LoggerMessage(205, LogLevel.Warning, "Certificate files: change notifications unavailable for {Directory} ({Message}); relying on polling")]
+    public partial void WatchUnavailable(string directory, string message);
 }

@@ -48,16 +48,13 @@ internal static class CertificateContextCheck
                 return (false, "the constructed context does not hold the given chain");
             }
 
-            List<string> sent = await SentChainAsync(context).ConfigureAwait(false);
-            string expected = leaf.Thumbprint + "," + issuer.Thumbprint;
-            string received = string.Join(",", sent);
-            if (received != expected)
+            string? problem = await HandshakeAsync(context, leaf.Thumbprint, issuer.Thumbprint).ConfigureAwait(false);
+            if (problem is null)
             {
-                return (false, $"the client received {(sent.Count == 0 ? "nothing" : received)}, expected {expected}");
+                RuntimeCertificateContext.MarkVerified();
             }
 
-            RuntimeCertificateContext.MarkVerified();
-            return (true, null);
+            return (problem is null, problem);
         }
         catch (Exception ex) when (ex is IOException or AuthenticationException or CryptographicException or TimeoutException
             or OperationCanceledException or InvalidOperationException or PlatformNotSupportedException or MemberAccessException
@@ -67,44 +64,39 @@ internal static class CertificateContextCheck
         }
     }
 
-    /// <summary>
-    /// The thumbprints a client receives from a server using <paramref name="context"/> in one in-memory TLS 1.3
-    /// handshake: the leaf first, then the other certificates sent, in order (tests use it too).
-    /// </summary>
-    internal static async Task<List<string>> SentChainAsync(SslStreamCertificateContext context)
+    /// <summary>One in-memory TLS 1.3 handshake; null when the client saw the expected leaf and issuer.</summary>
+    private static async Task<string?> HandshakeAsync(SslStreamCertificateContext context, string leaf, string issuer)
     {
         var (serverEnd, clientEnd) = InMemoryDuplexStream.CreatePair();
         using var server = new SslStream(serverEnd, leaveInnerStreamOpen: false);
         using var client = new SslStream(clientEnd, leaveInnerStreamOpen: false);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        string leaf = context.TargetCertificate.Thumbprint;
-        var sent = new List<string>();
+        string? seen = null;
         Task serverTask = server.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = context }, timeout.Token);
         await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = "rawtls-context-check",
             EnabledSslProtocols = SslProtocols.Tls13,
-            // what the server sent: the leaf, and the rest in the chain's extra store (rare: the closure is fine)
+            // what the server sent: the leaf, and the rest in the chain's extra store (once per process: the closure is fine)
             RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
             {
-                if (certificate is not X509Certificate2 received)
+                seen = certificate is X509Certificate2 c ? c.Thumbprint : "none";
+                if (chain is not null)
                 {
-                    return false;
-                }
-
-                sent.Add(received.Thumbprint);
-                foreach (X509Certificate2 other in chain?.ChainPolicy.ExtraStore ?? [])
-                {
-                    if (other.Thumbprint != received.Thumbprint)
+                    foreach (X509Certificate2 sent in chain.ChainPolicy.ExtraStore)
                     {
-                        sent.Add(other.Thumbprint); // the store holds the leaf too
+                        if (sent.Thumbprint != leaf)
+                        {
+                            seen += "," + sent.Thumbprint; // the store holds the leaf too
+                        }
                     }
                 }
 
-                return received.Thumbprint == leaf;
+                return certificate is X509Certificate2 received && received.Thumbprint == leaf;
             },
         }, timeout.Token).ConfigureAwait(false);
         await serverTask.ConfigureAwait(false);
-        return sent;
+        string expected = leaf + "," + issuer;
+        return seen == expected ? null : $"the client received {seen ?? "nothing"}, expected {expected}";
     }
 }
