@@ -3,7 +3,12 @@ namespace RawTls.Certificates;
 /// <summary>How file-based certificates are watched, reloaded and checked for expiry.</summary>
 public sealed partial class CertificateReloadOptions
 {
-    /// <summary>Quiet time after the last file change before the files are read: tools replace files in several steps. Default 250 ms.</summary>
+    /// <summary>
+    /// Quiet time after the last file change before the files are read: tools replace files in several steps. Default
+    /// 250 ms. Files that fail to load are read again after four times this (at least 1 s), and the failure is logged
+    /// and counted only if they are unchanged and still fail: a tool pausing between the key and the certificate is
+    /// not reported as a mismatch.
+    /// </summary>
     public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>

@@ -34,6 +34,12 @@ public sealed partial class FleetTests(ITestOutputHelper output) : IDisposable
         string pki = Path.Combine(_dir, "pki");
         using var ca = DevCertificateAuthority.Create(pki);
         var responder = OcspResponder.Start(ca, new OcspResponderOptions { Validity = s_validity, Backdate = TimeSpan.FromSeconds(1) });
+        var fetchTimes = new System.Collections.Concurrent.ConcurrentQueue<TimeSpan>();
+        responder.FaultHook = _ =>
+        {
+            fetchTimes.Enqueue(clock.Elapsed);
+            return null;
+        };
         int[] ports = [LoopbackPorts.Free(), LoopbackPorts.Free(), LoopbackPorts.Free(), LoopbackPorts.Free()];
         var instances = new CliProcess?[4];
         try
@@ -59,14 +65,18 @@ public sealed partial class FleetTests(ITestOutputHelper output) : IDisposable
             before = responder.RequestCount;
             startup = before - startup;
             phase.Restart();
+            TimeSpan phaseStart = clock.Elapsed;
 
             Task<(int, string, string)> load = Hey(front, requests: 900, concurrency: 6, qps: 25);
             (string Expected, string Seen)[] whoami = [await WhoAmIAsync(front), await WhoAmIAsync(front), await WhoAmIAsync(front)];
             var (heyExit, heyOut, _) = await load;
             await Task.Delay(Remaining(phase));
             long fetchesThree = responder.RequestCount - before;
-            output.WriteLine($"OCSP fetches in {s_phase.TotalSeconds:0} s (refresh every ~5 s): one instance {fetchesOne}, three instances {fetchesThree} (three without a shared store would make about {3 * fetchesOne}); fetches while two more instances started: {startup}");
+            TimeSpan[] times = [.. fetchTimes.Where(t => t >= phaseStart)];
+            double closest = Enumerable.Range(1, Math.Max(0, times.Length - 1)).Select(i => (times[i] - times[i - 1]).TotalSeconds).DefaultIfEmpty(double.MaxValue).Min();
+            output.WriteLine($"OCSP fetches in {s_phase.TotalSeconds:0} s (refresh every ~5 s): one instance {fetchesOne}, three instances {fetchesThree}, closest two {closest:0.00} s apart (three without a shared store would make about {3 * fetchesOne}); fetches while two more instances started: {startup}");
             output.WriteLine(Summary(heyOut));
+            output.WriteLine(StaplingLines(instances));
             AssertAllSucceeded(heyExit, heyOut, 900);
             foreach (var (expected, seen) in whoami)
             {
@@ -74,10 +84,13 @@ public sealed partial class FleetTests(ITestOutputHelper output) : IDisposable
             }
 
             Assert.InRange(fetchesOne, 1, 4);
-            // About one fetch per refresh window for the whole fleet: three instances fetch as often as one did (a
-            // window boundary falling just inside or outside a phase moves either count by one), not three times.
+            // One fetch per refresh for the whole fleet. A refresh comes about halfway through the 12 s window, give or
+            // take its jitter, so fetches are 4-6 s apart. Instances that did not share would each fetch for the same
+            // window, within their jitter of one another (they hold the same staple), so two fetches would come less
+            // than 2 s apart. The counts alone cannot tell: jitter moves a 13 s phase's count between 2 and 4.
             Assert.True(fetchesThree >= 1, "no refresh reached the responder in the three-instance phase");
-            Assert.True(fetchesThree <= fetchesOne + 1, $"three instances made {fetchesThree} fetches where one made {fetchesOne}");
+            Assert.True(fetchesThree <= 4, $"three instances made {fetchesThree} fetches in {s_phase.TotalSeconds:0} s\n{StaplingLines(instances)}");
+            Assert.True(closest >= 2, $"two fetches {closest:0.00} s apart (at {string.Join(", ", times.Select(t => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)))} s): instances fetched for the same window\n{StaplingLines(instances)}");
 
             // SIGTERM to one instance under load: HAProxy's checks take it out before its listener closes.
             Task<(int, string, string)> drainLoad = Hey(front, requests: 900, concurrency: 6, qps: 25);
@@ -117,6 +130,9 @@ public sealed partial class FleetTests(ITestOutputHelper output) : IDisposable
             await responder.DisposeAsync();
         }
     }
+
+    /// <summary>Each instance's stapling log lines (who fetched, who took the stored response, store trouble).</summary>
+    private static string StaplingLines(CliProcess?[] instances) => string.Join('\n', instances.Select((p, i) => p is null ? string.Empty : $"s{i + 1}:\n" + string.Join('\n', p.Output.Split('\n').Where(static l => l.Contains("OCSP", StringComparison.Ordinal)))));
 
     private static string HaproxyConfig(int[] frontends, int[] backends) => $"""
         global

@@ -107,6 +107,28 @@ public class ReloadFailureTests
     }
 
     [Fact]
+    public async Task A_writer_pausing_between_the_key_and_the_certificate_is_not_reported_as_a_failure()
+    {
+        await using var f = ReloadFixture.Create();
+        var (files, first) = f.AddCertificate("site", "localhost");
+        // A 1 s quiet period, so the failure is held back for 4 s: ample time for this test's second write.
+        await f.StartAsync(configure: o => o.Reload.Debounce = TimeSpan.FromSeconds(1));
+        using X509Certificate2 next = f.Issue("localhost");
+
+        await WriteWholeAsync(files.KeyPath, LeafFiles.KeyPem(next));
+        await TestServerFactory.WaitUntilAsync(
+            () => f.Logs.At(LogLevel.Information).Any(static m => m.Contains("do not load yet", StringComparison.Ordinal) && m.Contains("does not match", StringComparison.Ordinal)),
+            "the watcher to read the new key beside the old certificate and hold the mismatch back", TimeSpan.FromSeconds(15));
+        Assert.Equal(first.SerialNumber, ReloadFixture.SerialOf(await f.ProbeAsync()));
+
+        await WriteWholeAsync(files.CertPath, LeafFiles.CertPem(next));
+        await f.WaitForSerialAsync(next.SerialNumber);
+        Assert.Equal(0, f.LoadErrors);
+        Assert.Empty(f.Logs.At(LogLevel.Error));
+        Assert.Equal(CertificateReloadResult.Reloaded, f.Server.Certificates[0].LastReload!.Result);
+    }
+
+    [Fact]
     public async Task Require_mode_keeps_the_old_certificate_when_the_new_leaf_gets_no_staple()
     {
         await using var f = ReloadFixture.Create();

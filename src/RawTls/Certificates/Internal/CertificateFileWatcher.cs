@@ -57,11 +57,14 @@ internal sealed class CertificateFileWatcher : IDisposable
     }
 
     /// <summary>Restarts the quiet period: the callback runs after <c>debounce</c> without further changes.</summary>
-    public void Trigger()
+    public void Trigger() => Trigger(_debounce);
+
+    /// <summary>Runs the callback after <paramref name="delay"/>, or sooner if a change restarts the quiet period.</summary>
+    public void Trigger(TimeSpan delay)
     {
         try
         {
-            _quiet.Change(_debounce, Timeout.InfiniteTimeSpan);
+            _quiet.Change(delay, Timeout.InfiniteTimeSpan);
         }
         catch (ObjectDisposedException)
         {

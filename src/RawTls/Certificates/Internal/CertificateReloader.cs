@@ -133,6 +133,7 @@ internal sealed class CertificateReloader : IAsyncDisposable
             if (slot.ServedHash is not null && hash.AsSpan().SequenceEqual(slot.ServedHash))
             {
                 slot.FailedHash = null;
+                slot.SuspectHash = null;
                 return force ? Status(CertificateReloadResult.Unchanged, slot, null) : null;
             }
 
@@ -159,6 +160,18 @@ internal sealed class CertificateReloader : IAsyncDisposable
                 return null;
             }
 
+            if (!force && _watcher is not null && (slot.SuspectHash is null || !failure.AsSpan().SequenceEqual(slot.SuspectHash)))
+            {
+                // First sight: a deployment writing key, certificate and chain one at a time may be between two of
+                // them. Look again after a longer quiet period; the next write, if any, comes first and wins.
+                slot.SuspectHash = failure;
+                TimeSpan delay = ConfirmDelay(_options.Reload.Debounce);
+                _log.ReloadUnconfirmed(source.ToString(), reason, delay);
+                _watcher.Trigger(delay);
+                return null;
+            }
+
+            slot.SuspectHash = null;
             slot.FailedHash = failure;
             _factory.Count(source, ok: false);
             _log.ReloadFailed(slot.Holder.Current.Leaf.SerialNumber, reason);
@@ -167,6 +180,9 @@ internal sealed class CertificateReloader : IAsyncDisposable
             return status;
         }
     }
+
+    /// <summary>How long a failure seen by the watcher must persist before it is reported: four debounce periods, at least 1 s.</summary>
+    internal static TimeSpan ConfirmDelay(TimeSpan debounce) => debounce * 4 > TimeSpan.FromSeconds(1) ? debounce * 4 : TimeSpan.FromSeconds(1);
 
     private async Task<CertificateReloadStatus> SwapAsync(CertificateSlot slot, LoadedCertificate loaded, CancellationToken cancellationToken)
     {
@@ -221,6 +237,7 @@ internal sealed class CertificateReloader : IAsyncDisposable
         slot.Bundle = bundle;
         slot.ServedHash = loaded.FileHash;
         slot.FailedHash = null;
+        slot.SuspectHash = null;
         List<string> names = CertificateNames.Of(source, bundle);
         if (!names.SequenceEqual(slot.Names, StringComparer.OrdinalIgnoreCase))
         {

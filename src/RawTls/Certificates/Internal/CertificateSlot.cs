@@ -22,6 +22,12 @@ internal sealed class CertificateSlot(ServerCertificateOptions source, Certifica
     /// <summary>Hash of the contents (or of the error) of the last failed attempt: not reported again until they change.</summary>
     public byte[]? FailedHash { get; set; }
 
+    /// <summary>
+    /// Hash of a failure the watcher has seen once and not reported yet: files written one at a time (key, then
+    /// certificate) pass through mismatched states, so a failure counts only when it is still there a moment later.
+    /// </summary>
+    public byte[]? SuspectHash { get; set; }
+
     /// <summary>File metadata seen at the last attempt; the poll compares against it.</summary>
     public int SeenStamp { get; set; }
 
