@@ -36,7 +36,7 @@ public sealed partial class CertificateSet
             factory.Count(source, ok: true);
             (StaplingMode mode, StapledCertificateContext initial) = await factory.PrepareAsync(source, loaded.Bundle, version: 1, cancellationToken).ConfigureAwait(false);
             var holder = new CertificateHolder(source, mode, _template, initial, serve: mode != StaplingMode.Require);
-            var slot = new CertificateSlot(source, holder, loaded.Bundle, CertificateNames.Of(source, loaded.Bundle)) { ServedHash = loaded.FileHash, SeenStamp = stamp };
+            var slot = new CertificateSlot(source, holder, loaded.Bundle, CertificateNames.Of(source, loaded.Bundle)) { ServedHash = loaded.FileHash, SeenStamp = stamp, PolledStamp = stamp };
             (Stapler? stapler, _) = factory.CreateStapler(source, loaded.Bundle, mode, holder, staged: false);
             holder.Attach(stapler, mode);
             if (stapler is not null)

@@ -153,7 +153,7 @@ internal static class TestServerFactory
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> at the deadline.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? within = null)
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? within = null, Func<string>? context = null)
     {
         var deadline = Stopwatch.StartNew();
         var limit = within ?? DefaultWait;
@@ -161,7 +161,7 @@ internal static class TestServerFactory
         {
             if (deadline.Elapsed > limit)
             {
-                throw new Xunit.Sdk.XunitException($"Timed out after {limit} waiting for: {what}");
+                throw new Xunit.Sdk.XunitException($"Timed out after {limit} waiting for: {what}{(context is null ? string.Empty : "\n" + context())}");
             }
 
             await Task.Delay(10);

@@ -10,6 +10,9 @@ internal sealed class LogCollector : ILoggerFactory, ILoggerProvider
 
     public IReadOnlyList<(LogLevel Level, string Category, string Message)> Entries => [.. _entries];
 
+    /// <summary>Every entry, one per line, for failure messages.</summary>
+    public string Dump() => string.Join('\n', Entries.Select(static e => $"{e.Level} {e.Category}: {e.Message}"));
+
     public IEnumerable<string> At(LogLevel level) => Entries.Where(e => e.Level == level).Select(e => e.Message);
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);

@@ -107,6 +107,20 @@ public class ReloadFailureTests
     }
 
     [Fact]
+    public async Task A_debounce_longer_than_the_poll_interval_still_ends_in_a_reload()
+    {
+        // The poll once restarted the quiet period whenever the files differed from the last read, so a debounce
+        // longer than the poll interval never ended and the new files were never read.
+        await using var f = ReloadFixture.Create();
+        var (files, _) = f.AddCertificate("site", "localhost");
+        await f.StartAsync(configure: o => { o.Reload.Debounce = TimeSpan.FromSeconds(1); o.Reload.PollInterval = TimeSpan.FromMilliseconds(200); });
+        using X509Certificate2 next = f.Issue("localhost");
+        await files.WriteRenameOverAsync(next, f.Ca.Intermediate);
+        await f.WaitForSerialAsync(next.SerialNumber);
+        Assert.Equal(0, f.LoadErrors);
+    }
+
+    [Fact]
     public async Task A_writer_pausing_between_the_key_and_the_certificate_is_not_reported_as_a_failure()
     {
         await using var f = ReloadFixture.Create();
@@ -118,7 +132,7 @@ public class ReloadFailureTests
         await WriteWholeAsync(files.KeyPath, LeafFiles.KeyPem(next));
         await TestServerFactory.WaitUntilAsync(
             () => f.Logs.At(LogLevel.Information).Any(static m => m.Contains("do not load yet", StringComparison.Ordinal) && m.Contains("does not match", StringComparison.Ordinal)),
-            "the watcher to read the new key beside the old certificate and hold the mismatch back", TimeSpan.FromSeconds(15));
+            "the watcher to read the new key beside the old certificate and hold the mismatch back", TimeSpan.FromSeconds(15), () => f.Logs.Dump());
         Assert.Equal(first.SerialNumber, ReloadFixture.SerialOf(await f.ProbeAsync()));
 
         await WriteWholeAsync(files.CertPath, LeafFiles.CertPem(next));

@@ -77,7 +77,31 @@ internal sealed class CertificateReloader : IAsyncDisposable
         }
     }
 
-    private bool AnyStampChanged() => _slots.Any(s => s.Watched && CertificateFiles.Stamp(s.Source) != s.SeenStamp);
+    /// <summary>
+    /// The poll's question: did file metadata move since the last poll, to something not read yet? Asking "since the
+    /// last read" instead would restart the quiet period at every poll until the read, so a debounce longer than
+    /// the poll interval would never end.
+    /// </summary>
+    private bool AnyStampChanged()
+    {
+        bool changed = false;
+        foreach (CertificateSlot slot in _slots)
+        {
+            if (!slot.Watched)
+            {
+                continue;
+            }
+
+            int stamp = CertificateFiles.Stamp(slot.Source);
+            if (stamp != slot.PolledStamp)
+            {
+                slot.PolledStamp = stamp;
+                changed |= stamp != slot.SeenStamp;
+            }
+        }
+
+        return changed;
+    }
 
     private void OnFilesQuiet() => _ = ReloadChangedAsync();
 

@@ -31,5 +31,8 @@ internal sealed class CertificateSlot(ServerCertificateOptions source, Certifica
     /// <summary>File metadata seen at the last attempt; the poll compares against it.</summary>
     public int SeenStamp { get; set; }
 
+    /// <summary>File metadata at the last poll (written by the poll only).</summary>
+    public int PolledStamp { get; set; }
+
     public bool Watched => Source.Watch && Source.Kind != CertificateSourceKind.InMemory;
 }
