@@ -243,7 +243,9 @@ internal sealed class TestServer(TlsServer server, MetricsRecorder recorder, X50
     /// <summary>Waits until a failure with <paramref name="reason"/> was counted, then checks the meter said the same.</summary>
     public async Task AssertHandshakeFailedAsync(HandshakeFailureReason reason, long count = 1)
     {
-        await TestServerFactory.WaitUntilAsync(() => Failed(reason) >= count, $"{count} handshake failure(s) with reason {reason} (counted: {Describe()})");
+        await TestServerFactory.WaitUntilAsync(
+            () => Failed(reason) >= count && Recorded.Sum("rawtls.handshakes.failed", RawTlsMetrics.ReasonTag(reason)) >= count,
+            $"{count} handshake failure(s) with reason {reason}", context: () => $"counted: {Describe()}");
         Assert.Equal(count, Failed(reason));
         Assert.Equal(count, Recorded.Sum("rawtls.handshakes.failed", RawTlsMetrics.ReasonTag(reason)));
         Assert.Equal(count, Counters.HandshakesFailed);
@@ -252,8 +254,10 @@ internal sealed class TestServer(TlsServer server, MetricsRecorder recorder, X50
     /// <summary>Waits until every connection has been closed and the gauges are back to zero.</summary>
     public async Task AssertNoActiveConnectionsAsync()
     {
-        await TestServerFactory.WaitUntilAsync(() => Counters.Active == 0, $"active connections back to 0 (now {Counters.Active})");
-        Assert.Equal(0, Recorded.Sum("rawtls.connections.active"));
+        // The counter drops just before the meter records the close: wait for both rather than read one after the other.
+        await TestServerFactory.WaitUntilAsync(
+            () => Counters.Active == 0 && Recorded.Sum("rawtls.connections.active") == 0,
+            "active connections back to 0", context: () => $"counter {Counters.Active}, meter {Recorded.Sum("rawtls.connections.active")}");
     }
 
     public string Describe()

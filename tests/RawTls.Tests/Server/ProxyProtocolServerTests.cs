@@ -152,7 +152,7 @@ public sealed class ProxyProtocolServerTests
         var (_, elapsed) = await TestServerFactory.WaitForServerCloseAsync(socket, TimeSpan.FromSeconds(5));
         Assert.InRange(elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(2));
         // The close comes first (the abort), the count when the connection's own code sees it.
-        await TestServerFactory.WaitUntilAsync(() => server.Server.ProxyReporter!.Rejected(ProxyRejectReason.Timeout) == 1, "a timeout rejection");
+        await TestServerFactory.WaitUntilAsync(() => server.Server.ProxyReporter!.Rejected(ProxyRejectReason.Timeout) == 1 && server.Recorded.Sum("rawtls.proxy_protocol.rejected", "timeout") == 1, "a timeout rejection");
         Assert.Equal(1, server.Recorded.Sum("rawtls.proxy_protocol.rejected", "timeout"));
         Assert.StartsWith("remote=203.0.113.7:51000 ", await RequestAsync(server.EndPoint, V2Client()), StringComparison.Ordinal);
     }
@@ -172,7 +172,7 @@ public sealed class ProxyProtocolServerTests
             await TestServerFactory.WaitForServerCloseAsync(socket, TimeSpan.FromSeconds(5));
         }
 
-        await TestServerFactory.WaitUntilAsync(() => server.Server.ProxyReporter!.Rejected(ProxyRejectReason.Untrusted) == 1, "an untrusted rejection");
+        await TestServerFactory.WaitUntilAsync(() => server.Server.ProxyReporter!.Rejected(ProxyRejectReason.Untrusted) == 1 && server.Recorded.Sum("rawtls.proxy_protocol.rejected", "untrusted") == 1, "an untrusted rejection");
         Assert.Equal(1, server.Recorded.Sum("rawtls.proxy_protocol.rejected", "untrusted"));
         Assert.Equal(0, server.Server.ProxyReporter!.Accepted);
     }

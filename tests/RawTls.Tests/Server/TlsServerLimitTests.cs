@@ -97,7 +97,7 @@ public class TlsServerLimitTests
                 await ConnectOrRefusedAsync(socket, server);
             }
 
-            await WaitUntilAsync(() => server.Counters.Rejected == total - limit, $"{total - limit} refusals (now {server.Counters.Rejected})");
+            await WaitUntilAsync(() => server.Counters.Rejected == total - limit && server.Recorded.Sum("rawtls.connections.rejected", "handshake_limit") == total - limit, $"{total - limit} refusals counted and recorded", context: () => $"counter {server.Counters.Rejected}, meter {server.Recorded.Sum("rawtls.connections.rejected", "handshake_limit")}");
             Assert.Equal(total - limit, server.Recorded.Sum("rawtls.connections.rejected", "handshake_limit"));
             await server.AssertHandshakeFailedAsync(HandshakeFailureReason.Timeout, limit);
             await server.AssertNoActiveConnectionsAsync();
