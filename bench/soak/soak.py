@@ -343,6 +343,15 @@ def parse_wrk(text):
     return total, errors
 
 
+def runtime_environment():
+    """Allocator and runtime settings inherited by the server: a run with any is not the default configuration."""
+    names = sorted(k for k in os.environ if k.startswith(("MALLOC_", "DOTNET_", "COMPlus_")) and k != "DOTNET_COUNTERS"
+                   and not k.startswith(("DOTNET_CLI_", "DOTNET_NOLOGO", "DOTNET_SKIP_")))
+    if not names:
+        return ""
+    return " Environment (not the default configuration): " + ", ".join(f"`{k}={os.environ[k]}`" for k in names) + "."
+
+
 def svg_chart(samples, warmup_s, path, title):
     panels = [("RSS (MB)", 1), ("RSS in glibc malloc arenas (MB)", 10), ("RSS anonymous: GC heap, stacks (MB)", 9), ("GC heap after the last collection (MB)", 2),
               ("handles (fds)", 3), ("threads", 4)]
@@ -518,7 +527,8 @@ def main():
         "",
         f"Result: **{'PASS' if passed else 'FAIL'}** (memory after warm-up within 10 %, no failed request, no staple outside its window).",
         "",
-        "Run with `bench/soak/run.sh` " + " ".join(sys.argv[1:]) + f" on {os.cpu_count()} cores shared with other work.",
+        "Run with `bench/soak/run.sh` " + " ".join(sys.argv[1:]) + f" on {os.cpu_count()} cores shared with other work."
+        + runtime_environment(),
         "",
         "## Load",
         "",
