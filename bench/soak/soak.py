@@ -346,7 +346,7 @@ def parse_wrk(text):
 def runtime_environment():
     """Allocator and runtime settings inherited by the server: a run with any is not the default configuration."""
     names = sorted(k for k in os.environ if k.startswith(("MALLOC_", "DOTNET_", "COMPlus_")) and k != "DOTNET_COUNTERS"
-                   and not k.startswith(("DOTNET_CLI_", "DOTNET_NOLOGO", "DOTNET_SKIP_")))
+                   and not k.startswith(("DOTNET_CLI_", "DOTNET_NOLOGO", "DOTNET_SKIP_", "DOTNET_ROOT", "DOTNET_INSTALL")))
     if not names:
         return ""
     return " Environment (not the default configuration): " + ", ".join(f"`{k}={os.environ[k]}`" for k in names) + "."
