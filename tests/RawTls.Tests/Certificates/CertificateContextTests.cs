@@ -1,5 +1,4 @@
 using System.Net.Security;
-using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using RawTls.Certificates;
 using RawTls.DevPki;
@@ -85,31 +84,8 @@ public class CertificateContextTests
                      RuntimeCertificateContext.FromChain(bundle.Leaf, bundle.Intermediates),
                  })
         {
-            Assert.Equal(new List<string> { ca.Leaf.Thumbprint, ca.Intermediate.Thumbprint }, await SentChainAsync(context));
+            Assert.Equal(new List<string> { ca.Leaf.Thumbprint, ca.Intermediate.Thumbprint }, await CertificateContextCheck.SentChainAsync(context));
         }
-    }
-
-    /// <summary>What a .NET client receives from a server using <paramref name="context"/>, over an in-memory pair.</summary>
-    private static async Task<List<string>> SentChainAsync(SslStreamCertificateContext context)
-    {
-        var (serverEnd, clientEnd) = RawTls.Ocsp.Internal.InMemoryDuplexStream.CreatePair();
-        using var server = new SslStream(serverEnd);
-        using var client = new SslStream(clientEnd);
-        var seen = new List<string>();
-        Task serverTask = server.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = context });
-        await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            EnabledSslProtocols = SslProtocols.Tls13,
-            RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-            {
-                seen.Add(((X509Certificate2)certificate!).Thumbprint);
-                seen.AddRange(chain!.ChainPolicy.ExtraStore.Select(c => c.Thumbprint).Where(t => t != seen[0]));
-                return true;
-            },
-        });
-        await serverTask;
-        return seen;
     }
 
     private static List<string> Thumbprints(IEnumerable<X509Certificate2> certificates) => [.. certificates.Select(c => c.Thumbprint)];

@@ -48,13 +48,16 @@ internal static class CertificateContextCheck
                 return (false, "the constructed context does not hold the given chain");
             }
 
-            string? problem = await HandshakeAsync(context, leaf.Thumbprint, issuer.Thumbprint).ConfigureAwait(false);
-            if (problem is null)
+            List<string> sent = await SentChainAsync(context).ConfigureAwait(false);
+            string expected = leaf.Thumbprint + "," + issuer.Thumbprint;
+            string received = string.Join(",", sent);
+            if (received != expected)
             {
-                RuntimeCertificateContext.MarkVerified();
+                return (false, $"the client received {(sent.Count == 0 ? "nothing" : received)}, expected {expected}");
             }
 
-            return (problem is null, problem);
+            RuntimeCertificateContext.MarkVerified();
+            return (true, null);
         }
         catch (Exception ex) when (ex is IOException or AuthenticationException or CryptographicException or TimeoutException
             or OperationCanceledException or InvalidOperationException or PlatformNotSupportedException or MemberAccessException
@@ -64,39 +67,44 @@ internal static class CertificateContextCheck
         }
     }
 
-    /// <summary>One in-memory TLS 1.3 handshake; null when the client saw the expected leaf and issuer.</summary>
-    private static async Task<string?> HandshakeAsync(SslStreamCertificateContext context, string leaf, string issuer)
+    /// <summary>
+    /// The thumbprints a client receives from a server using <paramref name="context"/> in one in-memory TLS 1.3
+    /// handshake: the leaf first, then the other certificates sent, in order (tests use it too).
+    /// </summary>
+    internal static async Task<List<string>> SentChainAsync(SslStreamCertificateContext context)
     {
         var (serverEnd, clientEnd) = InMemoryDuplexStream.CreatePair();
         using var server = new SslStream(serverEnd, leaveInnerStreamOpen: false);
         using var client = new SslStream(clientEnd, leaveInnerStreamOpen: false);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        string? seen = null;
+        string leaf = context.TargetCertificate.Thumbprint;
+        var sent = new List<string>();
         Task serverTask = server.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = context }, timeout.Token);
         await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = "rawtls-context-check",
             EnabledSslProtocols = SslProtocols.Tls13,
-            // what the server sent: the leaf, and the rest in the chain's extra store (once per process: the closure is fine)
+            // what the server sent: the leaf, and the rest in the chain's extra store (rare: the closure is fine)
             RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
             {
-                seen = certificate is X509Certificate2 c ? c.Thumbprint : "none";
-                if (chain is not null)
+                if (certificate is not X509Certificate2 received)
                 {
-                    foreach (X509Certificate2 sent in chain.ChainPolicy.ExtraStore)
+                    return false;
+                }
+
+                sent.Add(received.Thumbprint);
+                foreach (X509Certificate2 other in chain?.ChainPolicy.ExtraStore ?? [])
+                {
+                    if (other.Thumbprint != received.Thumbprint)
                     {
-                        if (sent.Thumbprint != leaf)
-                        {
-                            seen += "," + sent.Thumbprint; // the store holds the leaf too
-                        }
+                        sent.Add(other.Thumbprint); // the store holds the leaf too
                     }
                 }
 
-                return certificate is X509Certificate2 received && received.Thumbprint == leaf;
+                return received.Thumbprint == leaf;
             },
         }, timeout.Token).ConfigureAwait(false);
         await serverTask.ConfigureAwait(false);
-        string expected = leaf + "," + issuer;
-        return seen == expected ? null : $"the client received {seen ?? "nothing"}, expected {expected}";
+        return sent;
     }
 }
