@@ -156,8 +156,7 @@ internal sealed class CertificateReloader : IAsyncDisposable
             hash = files.Hash;
             if (slot.ServedHash is not null && hash.AsSpan().SequenceEqual(slot.ServedHash))
             {
-                slot.FailedHash = null;
-                slot.SuspectHash = null;
+                slot.ForgetFailures();
                 return force ? Status(CertificateReloadResult.Unchanged, slot, null) : null;
             }
 
@@ -206,7 +205,7 @@ internal sealed class CertificateReloader : IAsyncDisposable
     }
 
     /// <summary>How long a failure seen by the watcher must persist before it is reported: four debounce periods, at least 1 s.</summary>
-    internal static TimeSpan ConfirmDelay(TimeSpan debounce) => debounce * 4 > TimeSpan.FromSeconds(1) ? debounce * 4 : TimeSpan.FromSeconds(1);
+    private static TimeSpan ConfirmDelay(TimeSpan debounce) => debounce * 4 > TimeSpan.FromSeconds(1) ? debounce * 4 : TimeSpan.FromSeconds(1);
 
     private async Task<CertificateReloadStatus> SwapAsync(CertificateSlot slot, LoadedCertificate loaded, CancellationToken cancellationToken)
     {
@@ -260,8 +259,7 @@ internal sealed class CertificateReloader : IAsyncDisposable
 
         slot.Bundle = bundle;
         slot.ServedHash = loaded.FileHash;
-        slot.FailedHash = null;
-        slot.SuspectHash = null;
+        slot.ForgetFailures();
         List<string> names = CertificateNames.Of(source, bundle);
         if (!names.SequenceEqual(slot.Names, StringComparer.OrdinalIgnoreCase))
         {

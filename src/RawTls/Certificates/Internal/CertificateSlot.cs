@@ -34,5 +34,12 @@ internal sealed class CertificateSlot(ServerCertificateOptions source, Certifica
     /// <summary>File metadata at the last poll (written by the poll only).</summary>
     public int PolledStamp { get; set; }
 
+    /// <summary>The files load (or match what is served): no failure is reported or awaiting confirmation.</summary>
+    public void ForgetFailures()
+    {
+        FailedHash = null;
+        SuspectHash = null;
+    }
+
     public bool Watched => Source.Watch && Source.Kind != CertificateSourceKind.InMemory;
 }
