@@ -6,7 +6,9 @@ Load, all at once for --duration (default 10 minutes):
   * keep-alive: wrk bursts (--wrk-burst seconds every --wrk-every seconds, -t1 -c4);
   * staple swaps: the dev OCSP responder issues short-lived responses (--validity), so the stapler keeps
     refreshing; every certificate rotation also brings a new staple;
-  * certificate rotations: a new leaf is written over the served files every --rotate-every seconds;
+  * certificate rotations: a new leaf is written over the served files every --rotate-every seconds, and every
+    --warmup-rotate-every seconds during the warm-up, so that the rotation path is past tiered compilation (a method
+    is recompiled after 30 calls) before memory is measured;
   * a flaky responder: a proxy in front of the OCSP responder fails every third request
     (in turn: HTTP 500, a dropped connection, OCSP tryLater).
 Every 5 s the script samples the server (RSS, threads and open handles from /proc, RSS split by owner from
@@ -36,7 +38,7 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 RAWTLS = os.path.join(ROOT, "src/RawTls.Cli/bin/Release/net10.0/RawTls.Cli")
-EXPIRY_MARGIN_S = 60  # StaplingOptions.ExpiryMargin default
+EXPIRY_MARGIN_S = 60  # StaplingOptions.ExpiryMargin default; the server uses at most a tenth of the validity window
 CLOCK_SKEW_S = 300  # StaplingOptions.ClockSkew default
 TRY_LATER = bytes([0x30, 0x03, 0x0A, 0x01, 0x03])
 
@@ -151,8 +153,8 @@ def parse_openssl_time(s):
 class Probe:
     """openssl s_client -status: is the staple inside its window and for the served leaf?"""
 
-    def __init__(self, port, ca):
-        self.port, self.ca = port, ca
+    def __init__(self, port, ca, margin_s):
+        self.port, self.ca, self.margin_s = port, ca, margin_s
         self.probes = self.stapled = self.unstapled = self.outside = self.mismatched = self.failed = 0
         self.serials = set()
         self.staples = set()
@@ -192,7 +194,7 @@ class Probe:
         self.staples.add((sn.group(1).upper(), this_update))
         # openssl prints whole seconds: allow 1 s for the truncation.
         if now < this_update - dt.timedelta(seconds=CLOCK_SKEW_S) or \
-                now > next_update - dt.timedelta(seconds=EXPIRY_MARGIN_S) + dt.timedelta(seconds=1):
+                now > next_update - dt.timedelta(seconds=self.margin_s) + dt.timedelta(seconds=1):
             self.outside += 1
             self.notes.append(f"{now:%H:%M:%S} staple [{this_update:%H:%M:%S}, {next_update:%H:%M:%S}] outside its window")
         if sn.group(1).upper().lstrip("0") != leaf_serial.lstrip("0"):
@@ -392,8 +394,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=float, default=600, help="seconds of load (default 600)")
     ap.add_argument("--warmup", type=float, default=None, help="seconds excluded from the memory rule (default 20%% of duration, at most 120)")
-    ap.add_argument("--validity", default="2m", help="OCSP response validity (ocsp-responder --validity, default 2m)")
+    ap.add_argument("--validity", default="20s", help="OCSP response validity (ocsp-responder --validity, default 20s: "
+                    "the stapler refreshes every quarter of it, so a new staple every 5 s)")
     ap.add_argument("--rotate-every", type=float, default=30, help="certificate rotation period in seconds (default 30)")
+    ap.add_argument("--warmup-rotate-every", type=float, default=2,
+                    help="rotation period during the warm-up (default 2 s): tiered compilation recompiles a method "
+                         "after 30 calls, so the rotation path is compiled before the measurement starts")
     ap.add_argument("--hey-rate", type=int, default=20, help="full handshakes per second in total (default 20)")
     ap.add_argument("--wrk-burst", type=int, default=5, help="keep-alive burst length in seconds (default 5)")
     ap.add_argument("--wrk-every", type=int, default=20, help="seconds between keep-alive burst starts (default 20)")
@@ -404,6 +410,7 @@ def main():
     if a.rawtls:
         RAWTLS = os.path.abspath(a.rawtls)
     warmup = a.warmup if a.warmup is not None else min(120.0, a.duration * 0.2)
+    margin = min(EXPIRY_MARGIN_S, parse_duration(a.validity) / 10)
 
     work = tempfile.mkdtemp(prefix="rawtls-soak-")
     pki, certs, stage, cache = (os.path.join(work, d) for d in ("pki", "certs", "stage", "cache"))
@@ -432,15 +439,15 @@ def main():
     log(f"serve pid {server.pid} on 127.0.0.1:{serve_port}; responder {responder_port} behind flaky proxy {proxy_port}; work {work}")
 
     counters = Counters(server.pid, os.path.join(work, "counters.csv"))
-    probe = Probe(serve_port, ca)
+    probe = Probe(serve_port, ca, margin)
     samples = []  # (t, rss, gc heap, handles, threads, gc committed, gen0, gen1, gen2, rss anonymous, rss in malloc, rss mapped)
     hey_out = open(os.path.join(work, "hey.txt"), "w")
     hey = run_hey(serve_port, int(a.duration), a.hey_rate, 4, hey_out)
     wrk_runs = []
-    rotations = rotation_failures = 0
+    rotations = rotation_failures = warmup_rotations = 0
     t0 = time.time()
     next_sample = next_rotate = t0
-    next_rotate += a.rotate_every
+    next_rotate += a.warmup_rotate_every if warmup > 0 else a.rotate_every
     next_wrk = t0 + 10
     wrk_proc = None
     try:
@@ -460,9 +467,15 @@ def main():
                     for name in ("leaf.key", "leaf.pem", "chain.pem"):
                         os.replace(os.path.join(stage, name), os.path.join(certs, name))
                     rotations += 1
+                    if now - t0 < warmup:
+                        warmup_rotations += 1
                 else:
                     rotation_failures += 1
-                next_rotate += a.rotate_every
+                # Rotations come at the warm-up pace until the warm-up ends, then at --rotate-every.
+                if time.time() - t0 < warmup:
+                    next_rotate = min(time.time() + a.warmup_rotate_every, t0 + warmup)
+                else:
+                    next_rotate += a.rotate_every
             if wrk_proc is not None and wrk_proc[0].poll() is not None:
                 wrk_proc[1].seek(0)
                 wrk_runs.append(parse_wrk(wrk_proc[1].read()))
@@ -534,7 +547,10 @@ def main():
         "",
         f"- full handshakes: `hey -disable-keepalive -c 4`, {a.hey_rate} requests/s in total for {int(a.duration)} s: {hey_ok} answered 200",
         f"- keep-alive: {len(wrk_runs)} bursts of `wrk -t1 -c4 -d{a.wrk_burst}s` every {a.wrk_every} s: {wrk_total} requests",
-        f"- certificate rotations (new leaf over the served files every {a.rotate_every:.0f} s): {rotations} ({rotation_failures} failed to issue)",
+        f"- certificate rotations (a new leaf over the served files): {rotations} in all ({rotation_failures} failed to issue); "
+        f"{warmup_rotations} during the warm-up, one every {a.warmup_rotate_every:g} s, so that tiered compilation has "
+        f"recompiled the rotation path (after 30 calls) before the measurement; then one every {a.rotate_every:.0f} s: "
+        f"{rotations - warmup_rotations}",
         f"- OCSP responses valid for {a.validity}; the responder behind a proxy failing every third request: "
         f"{proxy.count} requests, {proxy.forwarded} forwarded, failures {proxy.failures}",
         f"- distinct staples seen by the probe: {len(probe.staples)}; distinct leaf serials served: {len(probe.serials)}",
@@ -548,7 +564,7 @@ def main():
         "## Staples",
         "",
         f"- probes (`openssl s_client -status` every 5 s): {probe.probes}; stapled {probe.stapled}, without a staple {probe.unstapled}, probe failures {probe.failed}",
-        f"- outside [thisUpdate - {CLOCK_SKEW_S} s skew, nextUpdate - {EXPIRY_MARGIN_S} s margin]: **{probe.outside}**",
+        f"- outside [thisUpdate - {CLOCK_SKEW_S} s skew, nextUpdate - {margin:g} s margin]: **{probe.outside}**",
         f"- for another serial than the served leaf: **{probe.mismatched}**",
     ]
     lines += [f"  - {n}" for n in probe.notes[:20]]
@@ -598,6 +614,14 @@ def rss_split_line(post):
     for label, i in (("anonymous (GC heap, stacks, large mallocs)", 9), ("glibc malloc arenas", 10), ("mapped files and JIT code", 11)):
         parts.append(f"{label} {first[i]:.1f} -> {last[i]:.1f} MB (max {max(p[i] for p in split):.1f})")
     return "- RSS by owner (/proc/PID/smaps), start -> end of the measurement: " + "; ".join(parts)
+
+
+def parse_duration(text):
+    """The CLI's duration syntax (500ms, 20s, 2m, 1h, 1d) in seconds."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)", text.strip())
+    if not m:
+        raise SystemExit(f"soak.py: --validity: cannot read duration '{text}' (use e.g. 20s or 2m)")
+    return float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
 
 
 def shutil_rm(path):
