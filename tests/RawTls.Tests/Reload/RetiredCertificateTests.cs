@@ -53,6 +53,48 @@ public class RetiredCertificateTests
         Assert.Equal(payload, echoed);
     }
 
+    [Fact]
+    public void Reloads_that_keep_coming_sooner_than_the_grace_period_do_not_postpone_the_collection_forever()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var retired = new RetiredCertificates(time);
+        TimeSpan step = RetiredCertificates.Grace / 3;
+        for (int i = 0; i < 12; i++) // four grace periods of reloads, three per period
+        {
+            retired.Retired();
+            time.Advance(step);
+        }
+
+        // A debounce that restarted at every reload would not have collected once.
+        Assert.InRange(retired.Collections, 3, 12);
+
+        // The last replaced certificate still gets its whole grace period, then the collections stop.
+        long before = retired.Collections;
+        retired.Retired();
+        time.Advance(RetiredCertificates.Grace - TimeSpan.FromMilliseconds(1));
+        long justBeforeGrace = retired.Collections;
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(retired.Collections > justBeforeGrace, "no collection a grace period after the last reload");
+        Assert.InRange(justBeforeGrace - before, 0, 2); // at most the ones armed by earlier reloads
+        long settled = retired.Collections;
+        time.Advance(RetiredCertificates.Grace * 4);
+        Assert.Equal(settled, retired.Collections);
+    }
+
+    [Fact]
+    public void One_reload_gives_one_collection_a_grace_period_later()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var retired = new RetiredCertificates(time);
+        retired.Retired();
+        time.Advance(RetiredCertificates.Grace - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, retired.Collections);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, retired.Collections);
+        time.Advance(RetiredCertificates.Grace * 4);
+        Assert.Equal(1, retired.Collections);
+    }
+
     // Not inlined, so no local of the test keeps the certificate alive.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference TrackLeaf(CertificateHolder holder) => new(holder.Current.Leaf);
