@@ -153,8 +153,8 @@ def parse_openssl_time(s):
 class Probe:
     """openssl s_client -status: is the staple inside its window and for the served leaf?"""
 
-    def __init__(self, port, ca, margin_s):
-        self.port, self.ca, self.margin_s = port, ca, margin_s
+    def __init__(self, port, ca):
+        self.port, self.ca = port, ca
         self.probes = self.stapled = self.unstapled = self.outside = self.mismatched = self.failed = 0
         self.serials = set()
         self.staples = set()
@@ -192,9 +192,12 @@ class Probe:
             return
         this_update, next_update = parse_openssl_time(tu.group(1)), parse_openssl_time(nu.group(1))
         self.staples.add((sn.group(1).upper(), this_update))
-        # openssl prints whole seconds: allow 1 s for the truncation.
+        # The server's drop margin for this staple: a tenth of its own window (the responder backdates thisUpdate, so
+        # the window is longer than --validity), at most the default expiry margin. openssl prints whole seconds:
+        # allow 1 s for the truncation.
+        margin = min(dt.timedelta(seconds=EXPIRY_MARGIN_S), (next_update - this_update) / 10)
         if now < this_update - dt.timedelta(seconds=CLOCK_SKEW_S) or \
-                now > next_update - dt.timedelta(seconds=self.margin_s) + dt.timedelta(seconds=1):
+                now > next_update - margin + dt.timedelta(seconds=1):
             self.outside += 1
             self.notes.append(f"{now:%H:%M:%S} staple [{this_update:%H:%M:%S}, {next_update:%H:%M:%S}] outside its window")
         if sn.group(1).upper().lstrip("0") != leaf_serial.lstrip("0"):
@@ -410,7 +413,7 @@ def main():
     if a.rawtls:
         RAWTLS = os.path.abspath(a.rawtls)
     warmup = a.warmup if a.warmup is not None else min(120.0, a.duration * 0.2)
-    margin = min(EXPIRY_MARGIN_S, parse_duration(a.validity) / 10)
+    parse_duration(a.validity)  # a bad value fails here, before anything starts
 
     work = tempfile.mkdtemp(prefix="rawtls-soak-")
     pki, certs, stage, cache = (os.path.join(work, d) for d in ("pki", "certs", "stage", "cache"))
@@ -439,7 +442,7 @@ def main():
     log(f"serve pid {server.pid} on 127.0.0.1:{serve_port}; responder {responder_port} behind flaky proxy {proxy_port}; work {work}")
 
     counters = Counters(server.pid, os.path.join(work, "counters.csv"))
-    probe = Probe(serve_port, ca, margin)
+    probe = Probe(serve_port, ca)
     samples = []  # (t, rss, gc heap, handles, threads, gc committed, gen0, gen1, gen2, rss anonymous, rss in malloc, rss mapped)
     hey_out = open(os.path.join(work, "hey.txt"), "w")
     hey = run_hey(serve_port, int(a.duration), a.hey_rate, 4, hey_out)
@@ -564,7 +567,7 @@ def main():
         "## Staples",
         "",
         f"- probes (`openssl s_client -status` every 5 s): {probe.probes}; stapled {probe.stapled}, without a staple {probe.unstapled}, probe failures {probe.failed}",
-        f"- outside [thisUpdate - {CLOCK_SKEW_S} s skew, nextUpdate - {margin:g} s margin]: **{probe.outside}**",
+        f"- outside [thisUpdate - {CLOCK_SKEW_S} s skew, nextUpdate - margin (a tenth of the staple's window, at most {EXPIRY_MARGIN_S} s)]: **{probe.outside}**",
         f"- for another serial than the served leaf: **{probe.mismatched}**",
     ]
     lines += [f"  - {n}" for n in probe.notes[:20]]
