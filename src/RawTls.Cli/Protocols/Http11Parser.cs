@@ -15,64 +15,91 @@ internal static class Http11Parser
 
     public static HttpParseStatus TryParse(in ReadOnlySequence<byte> buffer, Http11ResponderOptions options, out HttpRequestHead head, out SequencePosition end)
     {
-        head = default;
         end = buffer.Start;
-        var reader = new SequenceReader<byte>(buffer);
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> line, LF))
+        if (buffer.IsSingleSegment)
+        {
+            HttpParseStatus status = TryParse(buffer.FirstSpan, options, out head, out int consumed);
+            if (status == HttpParseStatus.Complete)
+            {
+                end = buffer.GetPosition(consumed);
+            }
+
+            return status;
+        }
+
+        // A head split across pipe segments (rare: a request larger than a segment, or pipelined across a boundary) is
+        // parsed from a pooled copy of the bytes that can decide it: a request line of at most the limit, its LF, and
+        // headers of at most their limit plus one byte, so every verdict is the one the whole buffer would give.
+        long decisive = Math.Min(buffer.Length, (long)options.MaxRequestLineBytes + 1 + options.MaxHeaderBytes + 1);
+        byte[] rented = ArrayPool<byte>.Shared.Rent((int)decisive);
+        try
+        {
+            buffer.Slice(0, decisive).CopyTo(rented);
+            HttpParseStatus status = TryParse(rented.AsSpan(0, (int)decisive), options, out head, out int consumed);
+            if (status == HttpParseStatus.NeedMoreData && decisive < buffer.Length)
+            {
+                status = HttpParseStatus.HeadersTooLarge; // unreachable by the bound above; kept so a change to it cannot hang a client
+            }
+            else if (status == HttpParseStatus.Complete)
+            {
+                end = buffer.GetPosition(consumed);
+            }
+
+            return status;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>The same grammar over contiguous bytes; <paramref name="consumed"/> is the head's length when complete.</summary>
+    internal static HttpParseStatus TryParse(ReadOnlySpan<byte> buffer, Http11ResponderOptions options, out HttpRequestHead head, out int consumed)
+    {
+        head = default;
+        consumed = 0;
+        int lf = buffer.IndexOf(LF);
+        if (lf < 0)
         {
             return buffer.Length > options.MaxRequestLineBytes ? HttpParseStatus.UriTooLong : HttpParseStatus.NeedMoreData;
         }
 
-        if (line.Length > options.MaxRequestLineBytes)
+        if (lf > options.MaxRequestLineBytes)
         {
             return HttpParseStatus.UriTooLong;
         }
 
-        byte[]? rented = null;
-        HttpParseStatus status;
-        try
-        {
-            status = ParseRequestLine(AsSpan(line, ref rented), ref head);
-        }
-        finally
-        {
-            Return(rented);
-        }
-
+        HttpParseStatus status = ParseRequestLine(buffer[..lf], ref head);
         if (status != HttpParseStatus.Complete)
         {
             return status;
         }
 
-        long headersStart = reader.Consumed;
+        int headersStart = lf + 1;
+        int at = headersStart;
         var flags = default(HeaderFlags);
         while (true)
         {
-            if (!reader.TryReadTo(out line, LF))
+            ReadOnlySpan<byte> rest = buffer[at..];
+            lf = rest.IndexOf(LF);
+            if (lf < 0)
             {
                 return buffer.Length - headersStart > options.MaxHeaderBytes ? HttpParseStatus.HeadersTooLarge : HttpParseStatus.NeedMoreData;
             }
 
-            if (reader.Consumed - headersStart > options.MaxHeaderBytes)
+            ReadOnlySpan<byte> line = rest[..lf];
+            at += lf + 1;
+            if (at - headersStart > options.MaxHeaderBytes)
             {
                 return HttpParseStatus.HeadersTooLarge;
             }
 
-            if (line.Length == 1 && line.FirstSpan[0] == CR)
+            if (line.Length == 1 && line[0] == CR)
             {
                 break; // the empty line ending the head
             }
 
-            rented = null;
-            try
-            {
-                status = ParseHeader(AsSpan(line, ref rented), ref head, ref flags);
-            }
-            finally
-            {
-                Return(rented);
-            }
-
+            status = ParseHeader(line, ref head, ref flags);
             if (status != HttpParseStatus.Complete)
             {
                 return status;
@@ -90,29 +117,8 @@ internal static class Http11Parser
             return flags.ContentLength ? HttpParseStatus.BadRequest : HttpParseStatus.NotImplemented;
         }
 
-        end = reader.Position;
+        consumed = at;
         return HttpParseStatus.Complete;
-    }
-
-    // A line split across pipe segments (rare) is copied into a pooled array; a whole one is used in place.
-    private static ReadOnlySpan<byte> AsSpan(in ReadOnlySequence<byte> line, ref byte[]? rented)
-    {
-        if (line.IsSingleSegment)
-        {
-            return line.FirstSpan;
-        }
-
-        rented = ArrayPool<byte>.Shared.Rent((int)line.Length);
-        line.CopyTo(rented);
-        return rented.AsSpan(0, (int)line.Length);
-    }
-
-    private static void Return(byte[]? rented)
-    {
-        if (rented is not null)
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
     }
 
     /// <summary>Parses <c>METHOD SP target SP HTTP/1.x CR</c> (the LF is already cut off).</summary>

@@ -22,19 +22,15 @@ internal static class Http11Responder
         PipeReader input = transport.Input;
         PipeWriter output = transport.Output;
         long bodyRemaining = 0;
+        // One registration per connection: a token passed to every ReadAsync costs a registration and an
+        // unregistration per request (StreamPipeReader links it each time). Stopping cancels the pending read instead,
+        // which ends the loop below through IsCanceled.
+        using CancellationTokenRegistration stopping = cancellationToken.UnsafeRegister(static s => ((PipeReader)s!).CancelPendingRead(), input);
         try
         {
             while (true)
             {
-                ReadResult result;
-                try
-                {
-                    result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return; // server stopping: no request in flight
-                }
+                ReadResult result = await input.ReadAsync(CancellationToken.None).ConfigureAwait(false);
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 bool close = Process(ref buffer, output, options, ref bodyRemaining, remote);
