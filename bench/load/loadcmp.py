@@ -428,8 +428,8 @@ def main():
         log("certificates: ECDSA P-256 (rawtls development PKI) and RSA-2048 (openssl)")
         data_dir, ecdsa, rsa = make_certificates(work)
         # Per (certificate, TLS cap): all servers run at once (idle ones cost nothing), each on its own port and
-        # pinned to the server core, and the repetitions go round-robin over the servers, so that a slow phase of
-        # the machine is spread over all of them instead of hitting one.
+        # pinned to the server core, and the repetitions go round-robin over the servers (alternating direction), so
+        # that a slow phase of the machine is spread over all of them instead of hitting one.
         groups = []
         for key_kind, cap in (("ecdsa", None), ("ecdsa", "1.2"), ("rsa", None)):
             plan = [(sc, server) for sc in scenarios for server in servers
@@ -463,7 +463,11 @@ def main():
                         run_load("hey", port, half, args.connections)
                         run_load("wrk", port, half, args.connections)
                 for rep in range(1, args.reps + 1):
-                    for sc, server in plan:
+                    # Odd repetitions go through the servers in order, even ones in reverse (A B C, C B A, ...): a machine
+                    # that drifts faster or slower during the run then favours no server by its place in the order.
+                    order = plan if rep % 2 else [(sc, sv) for sc in dict.fromkeys(s for s, _ in plan)
+                                                  for s2, sv in reversed(plan) if s2 == sc]
+                    for sc, server in order:
                         p, port = running[server]
                         tool = SCENARIOS[sc][1]
                         if rep == 1 and args.warmup > 0:

@@ -75,6 +75,32 @@ def ratio_table(agg, scenarios):
     return lines
 
 
+def paired_table(rows, scenarios):
+    """Median over the repetitions of each repetition's own ratio: servers measured back to back share the machine's
+    state of that moment, so this pairing is less sensitive to the machine drifting during the run."""
+    cols = [("rawtls", "nginx"), ("rawtls", "kestrel"), ("rawtls-inline", "nginx"), ("rawtls-baseline", "nginx")]
+    by = {(r["server"], r["scenario"], r["rep"]): r for r in rows}
+    def pairs(a, b, sc):
+        return [(by[(a, sc, rep)], by[(b, sc, rep)]) for (s, c, rep) in by if s == a and c == sc and (b, sc, rep) in by]
+    present = [c for c in cols if any(pairs(c[0], c[1], sc) for sc in scenarios)]
+    if not present:
+        return []
+    lines = ["| scenario | " + " | ".join(f"{a} / {b} CPU per op | {a} / {b} rate" for a, b in present) + " |",
+             "| --- |" + " ---: | ---: |" * len(present)]
+    for sc in scenarios:
+        if not any(pairs(a, b, sc) for a, b in present):
+            continue
+        cells = []
+        for a, b in present:
+            ps = pairs(a, b, sc)
+            us = [x["server_cpu_us_per_op"] / y["server_cpu_us_per_op"] for x, y in ps if x["ok"] and y["ok"]]
+            rate = [x["rate"] / y["rate"] for x, y in ps if x["rate"] and y["rate"]]
+            cells += [f"{statistics.median(us):.2f}" if us else "n/a", f"{statistics.median(rate):.2f}" if rate else "n/a"]
+        lines.append(f"| {sc} | " + " | ".join(cells) + " |")
+    return ["", "Paired: the median of the repetitions' own ratios (each repetition measures the servers back to back, "
+            "in alternating order).", ""] + lines
+
+
 def svg_chart(agg, scenarios, servers):
     """Small multiples: one panel per scenario, rate on top and server CPU µs per operation below."""
     present_sc = [sc for sc in scenarios if any((s, sc) in agg for s in servers)]
@@ -133,7 +159,7 @@ def write_all(base, rows, env_info, settings, scenarios, servers, summary_dir):
     head += [f"| {k} | {escape(str(v))} |" for k, v in env_info.items()]
     head += ["", "Servers:", ""]
     head += [f"- **{s}**: {escape(servers[s][0])}" for s in servers if any(k[0] == s for k in agg)]
-    body = head + ["", f"![chart]({name}.svg)", "", "## Ratios (medians)", ""] + ratio_table(agg, scenarios) + ["", "## Results", ""] + tables(agg, scenarios, servers)
+    body = head + ["", f"![chart]({name}.svg)", "", "## Ratios (medians)", ""] + ratio_table(agg, scenarios) + paired_table(rows, scenarios) + ["", "## Results", ""] + tables(agg, scenarios, servers)
     with open(base + ".md", "w") as f:
         f.write("\n".join(body) + "\n")
     with open(base + ".svg", "w") as f:
@@ -147,7 +173,7 @@ def write_all(base, rows, env_info, settings, scenarios, servers, summary_dir):
         summary = ["# Performance results (latest load comparison)", "",
                    f"Latest run: [{name}.md]({name}.md) ([csv]({name}.csv)); reproduce with `bench/load/run.sh` (bench/README.md). "
                    "This file is rewritten by every full run; older runs stay beside it.", "",
-                   f"![chart]({name}.svg)", "", "## Ratios (medians)", ""] + ratio_table(agg, scenarios) + \
+                   f"![chart]({name}.svg)", "", "## Ratios (medians)", ""] + ratio_table(agg, scenarios) + paired_table(rows, scenarios) + \
                   ["", "## Figures (medians, min–max over the repetitions)", ""] + tables(agg, scenarios, servers) + \
                   ["## Machine", "", "| | |", "| --- | --- |"] + [f"| {k} | {escape(str(v))} |" for k, v in env_info.items()] + notes
         with open(os.path.join(summary_dir, "README.md"), "w") as f:
