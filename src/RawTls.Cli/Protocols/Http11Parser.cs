@@ -6,7 +6,8 @@ namespace RawTls.Cli.Protocols;
 /// A strict HTTP/1.1 request-head parser over a <see cref="ReadOnlySequence{T}"/> (any segmentation).
 /// Strict on purpose: lines end in CRLF (a bare LF is a 400), no obsolete line folding, no whitespace
 /// before the colon, Content-Length is digits only and duplicates must agree, an HTTP/1.1 request carries exactly
-/// one Host (RFC 9112 §3.2; HTTP/1.0 at most one). It allocates nothing.
+/// one Host (RFC 9112 §3.2; HTTP/1.0 at most one). It allocates nothing: a head split across segments is parsed
+/// from a copy in a pooled array.
 /// </summary>
 internal static class Http11Parser
 {

@@ -205,6 +205,31 @@ public class Http11ParserTests
         Assert.EndsWith("Connection: close\r\n\r\n", answers, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Parsing_allocates_nothing_whether_the_head_is_in_one_segment_or_split()
+    {
+        byte[] request = Bytes("GET /a?b=c HTTP/1.1\r\nHost: x\r\nAccept: */*\r\nContent-Length: 0\r\n\r\n");
+        var whole = new ReadOnlySequence<byte>(request);
+        ReadOnlySequence<byte> split = Segments.Split(request, 7);
+        for (int i = 0; i < 100; i++)
+        {
+            Http11Parser.TryParse(whole, s_options, out _, out _);
+            Http11Parser.TryParse(split, s_options, out _, out _); // warm the pool's bucket for this thread
+        }
+
+        int complete = 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            complete += Http11Parser.TryParse(whole, s_options, out _, out _) == HttpParseStatus.Complete ? 1 : 0;
+            complete += Http11Parser.TryParse(split, s_options, out _, out _) == HttpParseStatus.Complete ? 1 : 0;
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(2000, complete);
+        Assert.Equal(0, allocated);
+    }
+
     internal static byte[] Bytes(string text) => Encoding.Latin1.GetBytes(text);
 
     private static HttpParseStatus Parse(string text)
