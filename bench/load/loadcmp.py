@@ -9,6 +9,7 @@ Every server gets the same ECDSA P-256 certificate (RSA-2048 for the RSA scenari
 import argparse
 import csv
 import datetime as dt
+import itertools
 import os
 import platform
 import re
@@ -465,8 +466,8 @@ def main():
                 for rep in range(1, args.reps + 1):
                     # Odd repetitions go through the servers in order, even ones in reverse (A B C, C B A, ...): a machine
                     # that drifts faster or slower during the run then favours no server by its place in the order.
-                    order = plan if rep % 2 else [(sc, sv) for sc in dict.fromkeys(s for s, _ in plan)
-                                                  for s2, sv in reversed(plan) if s2 == sc]
+                    order = plan if rep % 2 else [step for _, steps in itertools.groupby(plan, key=lambda step: step[0])
+                                                  for step in reversed(list(steps))]
                     for sc, server in order:
                         p, port = running[server]
                         tool = SCENARIOS[sc][1]

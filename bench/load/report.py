@@ -56,12 +56,19 @@ def tables(agg, scenarios, servers):
     return lines
 
 
+# (first, second) server pairs whose ratios the tables show, when both were measured.
+RATIO_COLUMNS = [("rawtls", "nginx"), ("rawtls", "kestrel"), ("rawtls-inline", "nginx"), ("rawtls-baseline", "nginx")]
+
+
+def ratio_header(present):
+    return ["| scenario | " + " | ".join(f"{a} / {b} CPU per op | {a} / {b} rate" for a, b in present) + " |",
+            "| --- |" + " ---: | ---: |" * len(present)]
+
+
 def ratio_table(agg, scenarios):
     """Ratios to nginx (and Kestrel) from the same run; rawtls-baseline, when measured, is the build before the change."""
-    cols = [("rawtls", "nginx"), ("rawtls", "kestrel"), ("rawtls-inline", "nginx"), ("rawtls-baseline", "nginx")]
-    present = [c for c in cols if any(agg.get((c[0], sc)) and agg.get((c[1], sc)) for sc in scenarios)]
-    head = "| scenario | " + " | ".join(f"{a} / {b} CPU per op | {a} / {b} rate" for a, b in present) + " |"
-    lines = [head, "| --- |" + " ---: | ---: |" * len(present)]
+    present = [c for c in RATIO_COLUMNS if any(agg.get((c[0], sc)) and agg.get((c[1], sc)) for sc in scenarios)]
+    lines = ratio_header(present)
     for sc in scenarios:
         if not any(agg.get((a, sc)) for a, _ in present):
             continue
@@ -78,15 +85,13 @@ def ratio_table(agg, scenarios):
 def paired_table(rows, scenarios):
     """Median over the repetitions of each repetition's own ratio: servers measured back to back share the machine's
     state of that moment, so this pairing is less sensitive to the machine drifting during the run."""
-    cols = [("rawtls", "nginx"), ("rawtls", "kestrel"), ("rawtls-inline", "nginx"), ("rawtls-baseline", "nginx")]
     by = {(r["server"], r["scenario"], r["rep"]): r for r in rows}
     def pairs(a, b, sc):
         return [(by[(a, sc, rep)], by[(b, sc, rep)]) for (s, c, rep) in by if s == a and c == sc and (b, sc, rep) in by]
-    present = [c for c in cols if any(pairs(c[0], c[1], sc) for sc in scenarios)]
+    present = [c for c in RATIO_COLUMNS if any(pairs(c[0], c[1], sc) for sc in scenarios)]
     if not present:
         return []
-    lines = ["| scenario | " + " | ".join(f"{a} / {b} CPU per op | {a} / {b} rate" for a, b in present) + " |",
-             "| --- |" + " ---: | ---: |" * len(present)]
+    lines = ratio_header(present)
     for sc in scenarios:
         if not any(pairs(a, b, sc) for a, b in present):
             continue

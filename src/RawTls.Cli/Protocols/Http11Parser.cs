@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 
 namespace RawTls.Cli.Protocols;
 
@@ -37,11 +38,8 @@ internal static class Http11Parser
         {
             buffer.Slice(0, decisive).CopyTo(rented);
             HttpParseStatus status = TryParse(rented.AsSpan(0, (int)decisive), options, out head, out int consumed);
-            if (status == HttpParseStatus.NeedMoreData && decisive < buffer.Length)
-            {
-                status = HttpParseStatus.HeadersTooLarge; // unreachable by the bound above; kept so a change to it cannot hang a client
-            }
-            else if (status == HttpParseStatus.Complete)
+            Debug.Assert(status != HttpParseStatus.NeedMoreData || decisive == buffer.Length, "the decisive prefix always decides");
+            if (status == HttpParseStatus.Complete)
             {
                 end = buffer.GetPosition(consumed);
             }
