@@ -1,6 +1,7 @@
 using System.Net.Security;
 using BenchmarkDotNet.Attributes;
 using RawTls.DevPki;
+using RawTls.Internal.Runtime;
 using RawTls.Stapling.Internal;
 
 namespace RawTls.Benchmarks;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using RawTls.Diagnostics;
+using RawTls.Internal.Runtime;
 using RawTls.Server.Internal;
 using RawTls.Server.Internal.Epoll;
 

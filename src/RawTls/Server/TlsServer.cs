@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RawTls.Certificates;
 using RawTls.Diagnostics;
+using RawTls.Internal.Runtime;
 using RawTls.Server.Internal;
 using RawTls.Server.Internal.Epoll;
 

@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using RawTls.Certificates;
 using RawTls.DevPki;
+using RawTls.Internal.Runtime;
 using RawTls.Stapling.Internal;
 using RawTls.Tests.Infrastructure;
 using RawTls.Tests.Stapling;

@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using RawTls.Internal.Runtime;
 using RawTls.Ocsp.Internal;
 
 namespace RawTls.Server.Internal;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using RawTls.Internal.Runtime;
 
 namespace RawTls.Server.Internal;
 

@@ -7,6 +7,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using RawTls.Certificates;
 using RawTls.Diagnostics;
+using RawTls.Internal.Runtime;
 
 namespace RawTls.Server.Internal;
 

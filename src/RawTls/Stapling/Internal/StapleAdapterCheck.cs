@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using RawTls.Certificates;
+using RawTls.Internal.Runtime;
 using RawTls.Ocsp;
 using RawTls.Ocsp.Internal;
 

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using RawTls.Certificates;
+using RawTls.Internal.Runtime;
 using RawTls.Ocsp;
 
 namespace RawTls.Stapling.Internal;

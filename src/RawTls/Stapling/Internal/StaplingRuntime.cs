@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RawTls.Certificates;
 using RawTls.Diagnostics;
+using RawTls.Internal.Runtime;
 using RawTls.Ocsp;
 
 namespace RawTls.Stapling.Internal;

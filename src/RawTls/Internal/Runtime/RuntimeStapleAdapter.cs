@@ -1,10 +1,10 @@
 using System.Net.Security;
 using System.Runtime.CompilerServices;
 
-namespace RawTls.Stapling.Internal;
+namespace RawTls.Internal.Runtime;
 
 /// <summary>
-/// The one place that touches runtime internals. .NET has no public API to give
+/// The one place that touches the runtime's staple fields. .NET has no public API to give
 /// <see cref="SslStreamCertificateContext"/> staple bytes, so this sets the private OCSP fields of a
 /// <em>fresh, unpublished</em> context made with <c>offline: true</c>:
 /// <list type="bullet">

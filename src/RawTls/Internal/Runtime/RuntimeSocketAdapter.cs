@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
-namespace RawTls.Server.Internal;
+namespace RawTls.Internal.Runtime;
 
 /// <summary>
 /// The one place that touches socket runtime internals. On Unix each <see cref="SafeSocketHandle"/> carries an
@@ -10,7 +10,7 @@ namespace RawTls.Server.Internal;
 /// process-wide <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c> only sets its default; this sets it per socket,
 /// so the server chooses which phases run inline (accept and handshake) and which do not (handler code).
 /// The handle is read from <see cref="Socket"/>'s private field, because the public <see cref="Socket.SafeHandle"/>
-/// getter marks the handle as exposed, which changes how the socket is closed. <see cref="InlineCompletionCheck"/>
+/// getter marks the handle as exposed, which changes how the socket is closed. <see cref="Server.Internal.InlineCompletionCheck"/>
 /// proves at startup, with a real loopback receive, that the flag does what is assumed.
 /// </summary>
 internal static class RuntimeSocketAdapter

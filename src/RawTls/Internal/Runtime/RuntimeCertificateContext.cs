@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using RawTls.Certificates;
 
-namespace RawTls.Stapling.Internal;
+namespace RawTls.Internal.Runtime;
 
 /// <summary>
 /// Makes a <see cref="SslStreamCertificateContext"/> for a chain RawTls has already ordered and verified
@@ -19,7 +19,7 @@ namespace RawTls.Stapling.Internal;
 /// so the result is the same chain; like nginx, the server then sends exactly the configured certificates.
 /// </para>
 /// <para>
-/// Runtime internal: the constructor exists in the OpenSSL implementation. <see cref="CertificateContextCheck"/>
+/// Runtime internal: the constructor exists in the OpenSSL implementation. <see cref="Stapling.Internal.CertificateContextCheck"/>
 /// proves it once per process with a real in-memory handshake; until then, and whenever it fails, contexts come from
 /// <c>Create(offline: true)</c> as before.
 /// </para>
@@ -28,7 +28,7 @@ internal static class RuntimeCertificateContext
 {
     private static volatile bool s_verified;
 
-    /// <summary>True once <see cref="CertificateContextCheck"/> has shown the constructor works on this runtime.</summary>
+    /// <summary>True once <see cref="Stapling.Internal.CertificateContextCheck"/> has shown the constructor works on this runtime.</summary>
     public static bool ConstructorVerified => s_verified;
 
     /// <summary>A context sending <paramref name="bundle"/>'s leaf and intermediates; never fetches OCSP by itself.</summary>

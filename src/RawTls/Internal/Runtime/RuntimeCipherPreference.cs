@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Runtime.InteropServices;
 
-namespace RawTls.Server.Internal;
+namespace RawTls.Internal.Runtime;
 
 /// <summary>
 /// The one place that touches the runtime's OpenSSL objects. The runtime creates each server SSL_CTX with
