@@ -124,8 +124,9 @@ internal sealed class OcspClient : IDisposable
         int redirects = 0;
         int? statusCode = null;
 
-        OcspFetchResult Result(OcspFetchOutcome outcome, string message, string? contentType = null, bool unexpectedType = false) => new(outcome, message)
+        OcspFetchResult Result(OcspFetchOutcome outcome, string message, string? contentType = null, bool unexpectedType = false, ReadOnlyMemory<byte> body = default) => new(outcome, message)
         {
+            Body = body,
             StatusCode = statusCode,
             ContentType = contentType,
             IsUnexpectedContentType = unexpectedType,
@@ -192,17 +193,7 @@ internal sealed class OcspClient : IDisposable
                 }
 
                 string note = unexpectedType ? $" (Content-Type '{contentType ?? "none"}', expected {ResponseMediaType})" : string.Empty;
-                return new OcspFetchResult(OcspFetchOutcome.Success, $"{body.Length} bytes from {current}{note}.")
-                {
-                    Body = body,
-                    StatusCode = statusCode,
-                    ContentType = contentType,
-                    IsUnexpectedContentType = unexpectedType,
-                    UsedGet = useGet,
-                    FinalUri = current,
-                    Redirects = redirects,
-                    Elapsed = time.GetElapsedTime(started),
-                };
+                return Result(OcspFetchOutcome.Success, $"{body.Length} bytes from {current}{note}.", contentType, unexpectedType, body);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
