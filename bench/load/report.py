@@ -86,20 +86,26 @@ def paired_table(rows, scenarios):
     """Median over the repetitions of each repetition's own ratio: servers measured back to back share the machine's
     state of that moment, so this pairing is less sensitive to the machine drifting during the run."""
     by = {(r["server"], r["scenario"], r["rep"]): r for r in rows}
-    def pairs(a, b, sc):
-        return [(by[(a, sc, rep)], by[(b, sc, rep)]) for (s, c, rep) in by if s == a and c == sc and (b, sc, rep) in by]
-    present = [c for c in RATIO_COLUMNS if any(pairs(c[0], c[1], sc) for sc in scenarios)]
+    ratios = {}  # (a, b, scenario) -> (CPU-per-op ratios, rate ratios), one of each per repetition that measured both
+    for (a, sc, rep), x in by.items():
+        for first, b in RATIO_COLUMNS:
+            y = by.get((b, sc, rep))
+            if first == a and y is not None:
+                us, rate = ratios.setdefault((a, b, sc), ([], []))
+                if x["ok"] and y["ok"]:
+                    us.append(x["server_cpu_us_per_op"] / y["server_cpu_us_per_op"])
+                if x["rate"] and y["rate"]:
+                    rate.append(x["rate"] / y["rate"])
+    present = [c for c in RATIO_COLUMNS if any((c[0], c[1], sc) in ratios for sc in scenarios)]
     if not present:
         return []
     lines = ratio_header(present)
     for sc in scenarios:
-        if not any(pairs(a, b, sc) for a, b in present):
+        if not any((a, b, sc) in ratios for a, b in present):
             continue
         cells = []
         for a, b in present:
-            ps = pairs(a, b, sc)
-            us = [x["server_cpu_us_per_op"] / y["server_cpu_us_per_op"] for x, y in ps if x["ok"] and y["ok"]]
-            rate = [x["rate"] / y["rate"] for x, y in ps if x["rate"] and y["rate"]]
+            us, rate = ratios.get((a, b, sc), ([], []))
             cells += [f"{statistics.median(us):.2f}" if us else "n/a", f"{statistics.median(rate):.2f}" if rate else "n/a"]
         lines.append(f"| {sc} | " + " | ".join(cells) + " |")
     return ["", "Paired: the median of the repetitions' own ratios (each repetition measures the servers back to back, "

@@ -18,27 +18,23 @@ internal static class Http11Parser
     public static HttpParseStatus TryParse(in ReadOnlySequence<byte> buffer, Http11ResponderOptions options, out HttpRequestHead head, out SequencePosition end)
     {
         end = buffer.Start;
-        if (buffer.IsSingleSegment)
+        ReadOnlySpan<byte> bytes = buffer.FirstSpan;
+        byte[]? rented = null;
+        if (!buffer.IsSingleSegment)
         {
-            HttpParseStatus status = TryParse(buffer.FirstSpan, options, out head, out int consumed);
-            if (status == HttpParseStatus.Complete)
-            {
-                end = buffer.GetPosition(consumed);
-            }
-
-            return status;
+            // A head split across pipe segments (rare: a request larger than a segment, or pipelined across a boundary)
+            // is parsed from a pooled copy of the bytes that can decide it: a request line of at most the limit, its LF,
+            // and headers of at most their limit plus one byte, so every verdict is the one the whole buffer would give.
+            int decisive = (int)Math.Min(buffer.Length, (long)options.MaxRequestLineBytes + 1 + options.MaxHeaderBytes + 1);
+            rented = ArrayPool<byte>.Shared.Rent(decisive);
+            buffer.Slice(0, decisive).CopyTo(rented);
+            bytes = rented.AsSpan(0, decisive);
         }
 
-        // A head split across pipe segments (rare: a request larger than a segment, or pipelined across a boundary) is
-        // parsed from a pooled copy of the bytes that can decide it: a request line of at most the limit, its LF, and
-        // headers of at most their limit plus one byte, so every verdict is the one the whole buffer would give.
-        long decisive = Math.Min(buffer.Length, (long)options.MaxRequestLineBytes + 1 + options.MaxHeaderBytes + 1);
-        byte[] rented = ArrayPool<byte>.Shared.Rent((int)decisive);
         try
         {
-            buffer.Slice(0, decisive).CopyTo(rented);
-            HttpParseStatus status = TryParse(rented.AsSpan(0, (int)decisive), options, out head, out int consumed);
-            Debug.Assert(status != HttpParseStatus.NeedMoreData || decisive == buffer.Length, "the decisive prefix always decides");
+            HttpParseStatus status = TryParse(bytes, options, out head, out int consumed);
+            Debug.Assert(status != HttpParseStatus.NeedMoreData || bytes.Length == buffer.Length, "the decisive prefix always decides");
             if (status == HttpParseStatus.Complete)
             {
                 end = buffer.GetPosition(consumed);
@@ -48,7 +44,10 @@ internal static class Http11Parser
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 
